@@ -1,0 +1,1 @@
+"""The local Parquet snapshot of one organisation (see `schema` for the tables)."""

@@ -1,0 +1,1 @@
+"""Data-quality checks: one module per check, all returning the findings frame (`findings`)."""

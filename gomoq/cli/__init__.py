@@ -1,0 +1,125 @@
+"""The `gomoq` command line: a click group whose sub-commands live one per module and are
+imported only when used (start-up time matters: `gomoq` alone opens the app).
+
+With no sub-command it opens the Textual app on the active profile. Every sub-command also works
+headless. stdout carries data; stderr carries diagnostics, progress and errors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+import traceback
+
+import click
+
+from gomoq import __version__
+from gomoq.errors import GomoqError
+from gomoq.secrets import redact
+
+# name -> "module:attribute". A command whose module is not there yet is simply not listed.
+COMMANDS: dict[str, str] = {
+    "demo": "gomoq.cli.demo_cmd:demo",
+    "sandbox": "gomoq.cli.sandbox_cmd:sandbox",
+    "locate": "gomoq.cli.locate_cmd:locate",
+    "profile": "gomoq.cli.profile_cmd:profile",
+    "sync": "gomoq.cli.sync_cmd:sync",
+    "check": "gomoq.cli.check_cmd:check",
+    "decide": "gomoq.cli.check_cmd:decide",
+    "plan": "gomoq.cli.plan_cmd:plan",
+    "apply": "gomoq.cli.plan_cmd:apply",
+    "history": "gomoq.cli.plan_cmd:history",
+    "undo": "gomoq.cli.plan_cmd:undo",
+}
+
+log = logging.getLogger("gomoq")
+
+
+def _module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [n for n, target in COMMANDS.items() if _module_exists(target.split(":")[0])]
+        return sorted(set(super().list_commands(ctx)) | set(lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = target.split(":")
+        if not _module_exists(module_name):
+            return None
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="gomoq")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """gomoq: find and fix what is wrong in your Gomobile contacts.
+
+    With no command, opens the workbench on the active profile.
+    """
+    if ctx.invoked_subcommand is None:
+        if _module_exists("gomoq.cli.app_cmd"):
+            from gomoq.cli.app_cmd import open_app
+
+            ctx.invoke(open_app)
+        else:
+            click.echo(ctx.get_help())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every error into one readable line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="gomoq", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Cancelled.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except GomoqError as exc:
+        click.echo(f"Error: {redact(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Cancelled.", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # last resort: a readable line, the traceback to the log
+        details = redact("".join(traceback.format_exception(exc)))
+        path = _write_crash_log(details)
+        where = f" Details were written to {path}." if path else ""
+        click.echo(
+            f"Error: gomoq hit an unexpected problem ({type(exc).__name__}: "
+            f"{redact(str(exc))}).{where}",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _write_crash_log(details: str) -> str | None:
+    from datetime import UTC, datetime
+
+    from gomoq import paths
+
+    try:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+        path.write_text(details, encoding="utf-8")
+        return str(path)
+    except OSError:
+        return None

@@ -1,0 +1,27 @@
+"""Fixtures for every test: each test gets its own gomoq home, so the developer's own config,
+cache and state never leak in (the Harlequin habit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point every gomoq root at a fresh folder and clear profile/key variables."""
+    home = tmp_path / "gomoq-home"
+    home.mkdir()
+    monkeypatch.setenv("GOMOQ_HOME", str(home))
+    for var in (
+        "GOMOQ_CONFIG_DIR",
+        "GOMOQ_CACHE_DIR",
+        "GOMOQ_DATA_DIR",
+        "GOMOQ_LOG_DIR",
+        "GOMOQ_PROFILE",
+        "GOMOQ_API_KEY",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    yield home

@@ -1,0 +1,43 @@
+"""The CLI's skeleton: version, help, locate, and readable errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gomoq import __version__
+from gomoq.cli import cli
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_locate_json_uses_gomoq_home(isolated_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["locate", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows["config"] == str(isolated_home / "config" / "config.toml")
+    assert rows["state"] == str(isolated_home / "data" / "state.sqlite3")
+
+
+def test_python_m_gomoq_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "gomoq", "--version"], capture_output=True, text=True, check=True
+    )
+    assert __version__ in out.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "gomoq", "no-such-command"], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "No such command" in out.stderr

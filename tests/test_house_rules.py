@@ -1,0 +1,63 @@
+"""The rules of the house that code review alone would let slip (DESIGN.md)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import gomoq
+
+PACKAGE = Path(gomoq.__file__).parent
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def _modules_outside(*allowed: str) -> list[Path]:
+    return [
+        p
+        for p in PACKAGE.rglob("*.py")
+        if not any(p.is_relative_to(PACKAGE / sub) for sub in allowed)
+    ]
+
+
+def test_textual_only_in_tui() -> None:
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in _modules_outside("tui")
+        if {"textual", "textual_fastdatatable"} & _imported_roots(p)
+    ]
+    assert offenders == [], f"Textual imported outside gomoq/tui: {offenders}"
+
+
+def test_httpx_only_in_api() -> None:
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in _modules_outside("api")
+        if "httpx" in _imported_roots(p)
+    ]
+    assert offenders == [], f"httpx imported outside gomoq/api: {offenders}"
+
+
+def test_core_import_does_not_load_textual() -> None:
+    """At run time too: importing the core (CLI, services, checks) must not pull Textual in."""
+    code = (
+        "import sys, importlib, pkgutil, gomoq\n"
+        "for m in pkgutil.walk_packages(gomoq.__path__, 'gomoq.'):\n"
+        "    if '.tui' in m.name or m.name.endswith('app_cmd') or m.name.endswith('demo_cmd'):\n"
+        "        continue\n"
+        "    importlib.import_module(m.name)\n"
+        "print('textual' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
