@@ -1,0 +1,145 @@
+"""What a merged contact keeps: field choice and attribute precedence.
+
+Rules (also in the README):
+
+- **Standard fields**: the operator's chosen value wins; a field not chosen keeps the survivor's
+  value; when the survivor has none (null or empty), the most recently updated loser's value is
+  taken, so a merge never drops data the survivor lacks. `channels` is the union of all
+  contacts' channels (survivor's order first).
+- **Custom attributes** are united: a chosen value wins; else the survivor's value; else the
+  value of the most recently updated loser that has one (non-null). When the survivor's value and
+  losers' values are all JSON lists, the result is their union (survivor's items first, no
+  repeats): a list attribute such as interests loses nothing in a merge.
+- **Phone**: the survivor's phone (or the chosen one) rewritten to E.164 with the profile's
+  region; an unparseable phone is kept as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gomoq.plan.fingerprint import to_api_shape
+from gomoq.plan.model import STANDARD_FIELDS
+
+PHONE = "primaryPhone"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The survivor after a merge: full field values, full attribute map, and what changes."""
+
+    fields: dict[str, Any]
+    attributes: dict[str, Any]
+    phone: str | None
+    changed_fields: dict[str, Any]
+    changed_attributes: dict[str, Any]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+
+def _updated_key(contact: Mapping[str, Any]) -> str:
+    value = contact.get("updatedAt")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _union(lists: Sequence[list[Any]]) -> list[Any]:
+    out: list[Any] = []
+    seen: set[str] = set()
+    for items in lists:
+        for item in items:
+            key = json.dumps(item, sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+    return out
+
+
+def to_e164(raw: str | None, region: str = "MA") -> str | None:
+    """`raw` in E.164, or None when it cannot be parsed (uses `gomoq.phones` when present)."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        import importlib
+
+        import polars as pl
+
+        # gomoq.phones (PHONES-DUPES) gives the same answers as phonenumbers, with a memo.
+        phones = importlib.import_module("gomoq.phones")
+        frame = phones.normalise(pl.Series("raw", [raw]), region)
+        value = frame["e164"][0]
+        return None if value is None else str(value)
+    except (ImportError, AttributeError):
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def resolve_merge(
+    survivor: Mapping[str, Any],
+    losers: Sequence[Mapping[str, Any]],
+    *,
+    chosen_fields: Mapping[str, Any] | None = None,
+    chosen_attributes: Mapping[str, Any] | None = None,
+    phone: str | None = None,
+    region: str = "MA",
+) -> MergeResult:
+    """The survivor's values after merging `losers` into it (contacts in cache or API shape)."""
+    surv = to_api_shape(survivor)
+    others = sorted((to_api_shape(c) for c in losers), key=_updated_key, reverse=True)
+    chosen_fields = dict(chosen_fields or {})
+    chosen_attributes = dict(chosen_attributes or {})
+
+    fields: dict[str, Any] = {}
+    for name in STANDARD_FIELDS:
+        if name in chosen_fields:
+            fields[name] = chosen_fields[name]
+        elif name == "channels":
+            fields[name] = _union([list(c.get("channels") or []) for c in [surv, *others]])
+        elif not _empty(surv.get(name)) or name == PHONE:
+            fields[name] = surv.get(name)
+        else:
+            fields[name] = next(
+                (c.get(name) for c in others if not _empty(c.get(name))), surv.get(name)
+            )
+
+    attributes: dict[str, Any] = dict(surv["customAttributes"])
+    keys: dict[str, None] = dict.fromkeys(attributes)
+    for c in others:
+        keys.update(dict.fromkeys(c["customAttributes"]))
+    for key in keys:
+        if key in chosen_attributes:
+            attributes[key] = chosen_attributes[key]
+            continue
+        values = [c["customAttributes"].get(key) for c in [surv, *others]]
+        present = [v for v in values if v is not None]
+        if not present:
+            continue  # null everywhere: keep the survivor's null (or absence) as it is
+        if all(isinstance(v, list) for v in present):
+            attributes[key] = _union(present)
+        else:
+            attributes[key] = present[0]
+    for key, value in chosen_attributes.items():
+        attributes.setdefault(key, value)
+
+    target_phone = phone or to_e164(fields.get(PHONE), region) or fields.get(PHONE)
+    fields[PHONE] = target_phone
+    changed_fields = {k: v for k, v in fields.items() if surv.get(k) != v}
+    if "channels" in changed_fields and list(surv.get("channels") or []) == fields["channels"]:
+        del changed_fields["channels"]
+    original = surv["customAttributes"]
+    changed_attributes = {
+        k: v for k, v in attributes.items() if k not in original or original[k] != v
+    }
+    return MergeResult(fields, attributes, target_phone, changed_fields, changed_attributes)
