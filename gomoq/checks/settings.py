@@ -1,0 +1,233 @@
+"""Every threshold and switch of the checks, read from a profile's `[checks]` table.
+
+In `config.toml` a profile may carry one sub-table per check::
+
+    [profiles.prod.checks]
+    enabled = ["phones", "duplicates", "call_failures", "attributes", "inactivity"]
+
+    [profiles.prod.checks.call_failures]
+    consecutive = 3                 # N failed attempts in a row, counted from the latest
+    failure_statuses = ["no_answer", "busy", "rejected", "failed"]
+    voicemail_is_failure = false    # adds "voicemail" to the failure statuses
+    unknown_is_failure = false      # statuses outside the known vocabulary count as failures
+    window_days = 30                # "never answered in M days" (needs >= 1 attempt in the window)
+    action = "flag"                 # or "delete"
+
+    [profiles.prod.checks.attributes]
+    standard_fields = true          # email syntax, gender, length limits of the standard fields
+    undefined = true                # values under names with no attribute definition
+
+    [profiles.prod.checks.inactivity]
+    inactive_days = 90              # Inactive: no answered call for this many days or more
+    at_risk_days = 60               # At risk: from here up to inactive_days
+    active_days = 30                # Active: at most this many days; between: Cooling
+    report_at_risk = true
+    report_never_called = true
+    action = "flag"                 # for Inactive contacts, or "delete"
+
+`[profiles.X.checks.phones]` and `[profiles.X.checks.duplicates]` are handed to the settings
+classes of those checks (`gomoq.checks.phones.PhoneSettings`, `gomoq.checks.duplicates.
+DuplicateSettings`) when they exist. An unknown key anywhere is a `ConfigError` naming it,
+never silently ignored (a typo in a threshold must not go unnoticed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, TypeVar
+
+from gomoq.errors import ConfigError
+
+T = TypeVar("T")
+
+CHECK_NAMES: Final = ("phones", "duplicates", "call_failures", "attributes", "inactivity")
+
+# Call statuses the sandbox and the docs know (gomobile-api.md §6.5); anything else is "unknown"
+# and is counted and shown, never dropped.
+KNOWN_STATUSES: Final = ("answered", "no_answer", "busy", "rejected", "voicemail", "failed")
+ACTIONS: Final = ("flag", "delete")
+
+
+@dataclass(frozen=True)
+class CallFailureSettings:
+    """Thresholds of the call-failures check (see the module docstring for each key)."""
+
+    consecutive: int = 3
+    failure_statuses: tuple[str, ...] = ("no_answer", "busy", "rejected", "failed")
+    voicemail_is_failure: bool = False
+    unknown_is_failure: bool = False
+    answered_statuses: tuple[str, ...] = ("answered",)
+    window_days: int = 30
+    action: str = "flag"
+
+    def failures(self) -> tuple[str, ...]:
+        """The statuses that count as a failed attempt."""
+        extra = ("voicemail",) if self.voicemail_is_failure else ()
+        return tuple(dict.fromkeys((*self.failure_statuses, *extra)))
+
+    def known(self) -> tuple[str, ...]:
+        """The statuses that are not "unknown" (the vocabulary plus configured ones)."""
+        return tuple(
+            dict.fromkeys((*KNOWN_STATUSES, *self.failure_statuses, *self.answered_statuses))
+        )
+
+
+@dataclass(frozen=True)
+class AttributeSettings:
+    """Switches of the attributes check."""
+
+    standard_fields: bool = True
+    undefined: bool = True
+
+
+@dataclass(frozen=True)
+class InactivitySettings:
+    """Engagement bands: Active <= active_days < Cooling < at_risk_days <= At risk <
+    inactive_days <= Inactive (days since the last answered call)."""
+
+    inactive_days: int = 90
+    at_risk_days: int = 60
+    active_days: int = 30
+    report_at_risk: bool = True
+    report_never_called: bool = True
+    action: str = "flag"
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """All check settings of one profile. `now` (UTC) is injectable so tests can fix "today"."""
+
+    region: str = "MA"
+    now: datetime | None = None
+    enabled: tuple[str, ...] = CHECK_NAMES
+    call_failures: CallFailureSettings = field(default_factory=CallFailureSettings)
+    attributes: AttributeSettings = field(default_factory=AttributeSettings)
+    inactivity: InactivitySettings = field(default_factory=InactivitySettings)
+    # Instances of the phones/duplicates checks' own settings classes (or None: their defaults).
+    phones: Any = None
+    duplicates: Any = None
+
+    def today(self) -> datetime:
+        """The reference instant of this run: `now` if set, else the current UTC time."""
+        if self.now is None:
+            return datetime.now(UTC)
+        return self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
+
+    @classmethod
+    def from_mapping(
+        cls, mapping: Mapping[str, Any] | None, *, region: str = "MA", now: datetime | None = None
+    ) -> CheckSettings:
+        """Build settings from a profile's raw `[checks]` table; unknown keys are a ConfigError."""
+        table = dict(mapping or {})
+        enabled = table.pop("enabled", list(CHECK_NAMES))
+        if not isinstance(enabled, list) or any(n not in CHECK_NAMES for n in enabled):
+            raise ConfigError(
+                f"checks.enabled must be a list of check names among {', '.join(CHECK_NAMES)} "
+                f"(got {enabled!r})."
+            )
+        call_failures = _section(
+            CallFailureSettings, "call_failures", table.pop("call_failures", {})
+        )
+        attributes = _section(AttributeSettings, "attributes", table.pop("attributes", {}))
+        inactivity = _section(InactivitySettings, "inactivity", table.pop("inactivity", {}))
+        phones = _external("phones", "PhoneSettings", table.pop("phones", None))
+        duplicates = _external("duplicates", "DuplicateSettings", table.pop("duplicates", None))
+        if table:
+            raise ConfigError(
+                f"Unknown key(s) in the profile's [checks] table: {', '.join(sorted(table))}; "
+                f"known: enabled, {', '.join(CHECK_NAMES)}."
+            )
+        _validate(call_failures, inactivity)
+        return cls(
+            region=region,
+            now=now,
+            enabled=tuple(enabled),
+            call_failures=call_failures,
+            attributes=attributes,
+            inactivity=inactivity,
+            phones=phones,
+            duplicates=duplicates,
+        )
+
+
+def _section(klass: type[T], name: str, raw: Any) -> T:
+    """An instance of the dataclass `klass` from a TOML sub-table, checking keys and types."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"checks.{name} must be a table of settings (got {raw!r}).")
+    fields = {f.name: f for f in dataclasses.fields(klass)}  # type: ignore[arg-type]
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"Unknown key(s) in checks.{name}: {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(fields))}."
+        )
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        spec = fields[key]
+        default: Any = spec.default
+        if default is dataclasses.MISSING and callable(spec.default_factory):
+            default = spec.default_factory()
+        values[key] = _coerce(f"checks.{name}.{key}", value, default)
+    return klass(**values)
+
+
+def _coerce(where: str, value: Any, default: Any) -> Any:
+    """`value` checked against the type of `default` (bool, int, float, str, tuple of str)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false (got {value!r}).")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where} must be a whole number >= 0 (got {value!r}).")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number (got {value!r}).")
+        return float(value)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a list of strings (got {value!r}).")
+        return tuple(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string (got {value!r}).")
+        return value
+    return value
+
+
+def _validate(calls: CallFailureSettings, inactivity: InactivitySettings) -> None:
+    if calls.consecutive < 1:
+        raise ConfigError("checks.call_failures.consecutive must be at least 1.")
+    for where, action in (
+        ("checks.call_failures.action", calls.action),
+        ("checks.inactivity.action", inactivity.action),
+    ):
+        if action not in ACTIONS:
+            raise ConfigError(f"{where} must be one of {', '.join(ACTIONS)} (got {action!r}).")
+    if not inactivity.active_days < inactivity.at_risk_days < inactivity.inactive_days:
+        raise ConfigError(
+            "checks.inactivity needs active_days < at_risk_days < inactive_days "
+            f"(got {inactivity.active_days}, {inactivity.at_risk_days}, "
+            f"{inactivity.inactive_days})."
+        )
+
+
+def _external(check: str, class_name: str, raw: Any) -> Any:
+    """The phones/duplicates checks' own settings object, when their module defines one."""
+    try:
+        module = importlib.import_module(f"gomoq.checks.{check}")
+    except ImportError:
+        module = None
+    klass = getattr(module, class_name, None) if module is not None else None
+    if not isinstance(klass, type) or not dataclasses.is_dataclass(klass):
+        if raw:
+            raise ConfigError(
+                f"checks.{check} has settings but this gomoq has no {check} check to take them."
+            )
+        return None
+    return _section(klass, check, raw or {})
