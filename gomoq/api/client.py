@@ -256,7 +256,7 @@ class GomobileClient:
                     can_retry = failure.retryable and (idempotent or not failure.sent)
                     if can_retry and attempt < self.max_retries:
                         delay = self._backoff(attempt, None)
-                        log.warning("%s Retry %d in %.2f s.", failure.message, attempt + 1, delay)
+                        log.info("%s Retry %d in %.2f s.", failure.message, attempt + 1, delay)
                     else:
                         raise self._transport_error(failure, where, idempotent) from None
                 else:
@@ -274,7 +274,7 @@ class GomobileClient:
                     too_long = retry_after is not None and retry_after > self.retry_after_cap
                     if retryable and attempt < self.max_retries and not too_long:
                         delay = self._backoff(attempt, retry_after)
-                        log.warning("%s Retry %d in %.2f s.", error.message, attempt + 1, delay)
+                        log.info("%s Retry %d in %.2f s.", error.message, attempt + 1, delay)
                     else:
                         raise error
             attempt += 1
