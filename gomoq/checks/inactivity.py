@@ -1,0 +1,149 @@
+"""Inactivity: how long since each contact last answered a call, in engagement bands.
+
+Days are whole days (rounded down) from the reference instant to "today" (`settings.now`, else
+the current UTC time). The reference is the contact's last answered call; for a contact called
+but never answered it is the first attempt ("no answer since the first attempt").
+
+Bands (thresholds from `checks.inactivity`, defaults in brackets):
+
+- **Active**: at most `active_days` [30] days;
+- **Cooling**: more than `active_days` and less than `at_risk_days` [31–59] — our name for the
+  gap the product brief leaves between Active and At risk;
+- **At risk**: from `at_risk_days` to less than `inactive_days` [60–89];
+- **Inactive**: `inactive_days` [90] or more;
+- **Never called**: no call record at all (its own kind).
+
+Findings: `inactive` (warn, suggested `action`: flag, or delete when configured), `at_risk`
+(info, no action; `report_at_risk`), `never_called` (info, no action; `report_never_called`).
+Active and Cooling contacts are not findings; `engagement()` gives every contact's band.
+
+`value` is the date of the last answer (null if never); the evidence gives the day count. The
+decision fingerprint (`data_fingerprint` column) covers the band, the last answer and the
+number of attempts — not the day count, which grows by itself — so a dismissed contact comes
+back only when it changes band or is called again.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from gomoq.checks.base import CheckInput
+from gomoq.checks.call_failures import call_summary
+from gomoq.checks.findings import conform
+from gomoq.checks.ids import finding_id_expr
+from gomoq.checks.settings import CheckSettings
+
+CHECK = "inactivity"
+BANDS = ("Active", "Cooling", "At risk", "Inactive", "Never called")
+_MS_PER_DAY = 86_400_000
+
+
+def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """Every contact's band: contact_id, attempts, last_answered_at, reference_at, days, band."""
+    cfg = settings.inactivity
+    summary = call_summary(tables, settings).lazy()
+    today = settings.today()
+    ref = pl.coalesce("last_answered_at", "first_at")
+    days = (
+        (pl.lit(today).dt.cast_time_unit("ms").dt.epoch("ms") - ref.dt.epoch("ms")) // _MS_PER_DAY
+    ).cast(pl.Int64)
+    band = (
+        pl.when(pl.col("attempts").fill_null(0) == 0)
+        .then(pl.lit("Never called"))
+        .when(pl.col("days") <= cfg.active_days)
+        .then(pl.lit("Active"))
+        .when(pl.col("days") < cfg.at_risk_days)
+        .then(pl.lit("Cooling"))
+        .when(pl.col("days") < cfg.inactive_days)
+        .then(pl.lit("At risk"))
+        .otherwise(pl.lit("Inactive"))
+    )
+    return (
+        tables.contacts.select(pl.col("id").alias("contact_id"))
+        .join(summary, on="contact_id", how="left")
+        .select(
+            "contact_id",
+            pl.col("attempts").fill_null(0),
+            pl.col("answered").fill_null(0),
+            "first_at",
+            "last_answered_at",
+            ref.alias("reference_at"),
+            days.alias("days"),
+        )
+        .with_columns(band.alias("band"))
+        .collect()
+    )
+
+
+def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """The inactivity findings (see the module docstring)."""
+    cfg = settings.inactivity
+    wanted = ["Inactive"]
+    if cfg.report_at_risk:
+        wanted.append("At risk")
+    if cfg.report_never_called:
+        wanted.append("Never called")
+    frame = engagement(tables, settings).filter(pl.col("band").is_in(wanted))
+    kind = (
+        pl.when(pl.col("band") == "Inactive")
+        .then(pl.lit("inactive"))
+        .when(pl.col("band") == "At risk")
+        .then(pl.lit("at_risk"))
+        .otherwise(pl.lit("never_called"))
+    )
+    today = settings.today().strftime("%Y-%m-%d")
+    attempts_word = (
+        pl.when(pl.col("attempts") == 1).then(pl.lit(" attempt")).otherwise(pl.lit(" attempts"))
+    )
+    evidence = (
+        pl.when(pl.col("band") == "Never called")
+        .then(pl.lit("no call recorded for this contact"))
+        .when(pl.col("last_answered_at").is_null())
+        .then(
+            pl.concat_str(
+                pl.lit("never answered: "),
+                pl.col("attempts").cast(pl.String),
+                attempts_word,
+                pl.lit(" since the first on "),
+                pl.col("first_at").dt.strftime("%Y-%m-%d"),
+                pl.lit(" ("),
+                pl.col("days").cast(pl.String),
+                pl.lit(f" days before {today}), band "),
+                pl.col("band"),
+            )
+        )
+        .otherwise(
+            pl.concat_str(
+                pl.lit("last answered call on "),
+                pl.col("last_answered_at").dt.strftime("%Y-%m-%d"),
+                pl.lit(" ("),
+                pl.col("days").cast(pl.String),
+                pl.lit(f" days before {today}), "),
+                pl.col("attempts").cast(pl.String),
+                attempts_word,
+                pl.lit(" in all, band "),
+                pl.col("band"),
+            )
+        )
+    )
+    out = frame.select(
+        pl.lit(CHECK).alias("check"),
+        finding_id_expr(CHECK, "contact", "contact_id").alias("finding_id"),
+        "contact_id",
+        pl.when(pl.col("band") == "Inactive")
+        .then(pl.lit("warn"))
+        .otherwise(pl.lit("info"))
+        .alias("severity"),
+        kind.alias("kind"),
+        pl.lit(None, dtype=pl.String).alias("field"),
+        pl.col("last_answered_at").dt.strftime("%Y-%m-%d").alias("value"),
+        evidence.alias("evidence"),
+        pl.when(pl.col("band") == "Inactive")
+        .then(pl.lit(cfg.action))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("suggested_action"),
+        finding_id_expr(
+            "fingerprint", kind, pl.col("last_answered_at").dt.epoch("ms"), "attempts"
+        ).alias("data_fingerprint"),
+    ).sort("contact_id")
+    return conform(out).with_columns(out["data_fingerprint"])
