@@ -1,0 +1,363 @@
+"""Attributes: custom attribute values against their definitions, and the standard fields.
+
+Custom attributes (cache table `attributes`, one row per contact and name, with the JSON type
+the API sent) are checked against their definition's type. The accepted formats are the
+sandbox's (`gomoq.sandbox.validation`, gomobile-api.md §4 leaves them open):
+
+- text: a JSON string of at most 1000 characters;
+- number: a JSON number (the *string* "12" is not a number: it is reported, so the operator can
+  store 12);
+- boolean: JSON true/false (not the strings "true"/"false");
+- date: a string `YYYY-MM-DD`, or an ISO date-time `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with `Z`
+  or a `±HH:MM` offset; the date must exist (2020-02-30 does not) and the time be in range;
+- phone_number: 3–20 characters of digits, spaces and `+()./-` with at least 3 digits, and,
+  when `gomoq.phones` is available, a number `phonenumbers` deems valid for the profile's
+  region;
+- email: the sandbox's pragmatic rule (one `@`, a dotted domain, no spaces, ≤ 254 characters);
+- url: an absolute http(s) URL with a host, no spaces, ≤ 2048 characters;
+- a JSON array is valid when each element is (multi-value attributes); an object never is;
+- null values are absent values, not problems.
+
+Values under a name with no definition are `undefined_attribute` (warn, switch `undefined`).
+
+Standard fields (switch `standard_fields`), per gomobile-api.md §3.2: `primary_email` an email,
+`gender` male or female, and the documented length limits in characters (e.g. first_name 2–64,
+address 3–256, primary_phone 3–20). Null means "no value".
+
+One finding per (contact, field): `field` is the attribute's name (slug) for custom attributes
+and the cache column name for standard fields; `value` the bad value as text. Custom attribute
+findings suggest `set_attribute`; standard-field findings suggest `review` (a plan's
+`set_attribute` action writes custom attributes only).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from typing import Any, Final
+
+import polars as pl
+
+from gomoq.checks.base import CheckInput
+from gomoq.checks.findings import conform, empty_findings
+from gomoq.checks.ids import finding_id_expr
+from gomoq.checks.settings import CheckSettings
+
+CHECK = "attributes"
+
+# column -> (min, max) characters; DOC gomobile-api.md §3.2 (G2 types).
+LENGTHS: Final[dict[str, tuple[int, int]]] = {
+    "primary_phone": (3, 20),
+    "first_name": (2, 64),
+    "last_name": (1, 64),
+    "full_name": (3, 64),
+    "address": (3, 256),
+    "city": (3, 64),
+    "state": (3, 64),
+    "zip": (3, 64),
+    "occupation": (3, 64),
+    "preferred_channel": (3, 64),
+}
+GENDERS: Final = ("male", "female")
+MAX_TEXT: Final = 1000
+
+EMAIL_RE: Final = r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"
+PHONE_RE: Final = r"^[0-9 +()./-]{3,20}$"
+DATE_RE: Final = r"^(\d{4}-\d{2}-\d{2})$"
+DATETIME_RE: Final = (
+    r"^(?<date>\d{4}-\d{2}-\d{2})T(?<h>\d{2}):(?<m>\d{2})(?::(?<s>\d{2})(?:\.\d{1,9})?)?"
+    r"(?:Z|[+-](?<oh>\d{2}):(?<om>\d{2}))$"
+)
+URL_RE: Final = (
+    r"^(?i:https?)://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::\d*)?(?:[/?#]\S*)?$"
+)
+
+
+def _is_date(value: pl.Expr) -> pl.Expr:
+    """True where `value` is an accepted date or date-time (calendar and clock checked)."""
+    plain = value.str.extract(DATE_RE, 1)
+    parts = value.str.extract_groups(DATETIME_RE)
+    stamp_date = parts.struct.field("date")
+    date_ok = pl.coalesce(plain, stamp_date).str.to_date("%Y-%m-%d", strict=False).is_not_null()
+
+    def in_range(name: str, top: int) -> pl.Expr:
+        part = parts.struct.field(name)
+        return part.is_null() | (part.cast(pl.Int32, strict=False) <= top)
+
+    clock_ok = (
+        pl.when(plain.is_not_null())
+        .then(pl.lit(True))
+        .otherwise(
+            in_range("h", 23)
+            & in_range("m", 59)
+            & in_range("s", 59)
+            & in_range("oh", 23)
+            & in_range("om", 59)
+        )
+    )
+    return (plain.is_not_null() | stamp_date.is_not_null()) & date_ok & clock_ok
+
+
+def _is_email(value: pl.Expr) -> pl.Expr:
+    return (value.str.len_chars() <= 254) & value.str.contains(EMAIL_RE)
+
+
+def _is_phone_format(value: pl.Expr) -> pl.Expr:
+    digits = value.str.count_matches(r"\d")
+    return value.str.contains(PHONE_RE) & (digits >= 3)
+
+
+def _is_url(value: pl.Expr) -> pl.Expr:
+    return (value.str.len_chars() <= 2048) & value.str.contains(URL_RE)
+
+
+def _string_valid(kind: pl.Expr, value: pl.Expr, phone_ok: pl.Expr) -> pl.Expr:
+    """Validity of a JSON *string* value for each attribute type."""
+    return (
+        pl.when(kind == "text")
+        .then(value.str.len_chars() <= MAX_TEXT)
+        .when(kind == "date")
+        .then(_is_date(value))
+        .when(kind == "phone_number")
+        .then(_is_phone_format(value) & phone_ok)
+        .when(kind == "email")
+        .then(_is_email(value))
+        .when(kind == "url")
+        .then(_is_url(value))
+        .otherwise(pl.lit(False))  # number, boolean (or an unknown type) stored as a string
+    )
+
+
+def _element_valid(kind: str, element: Any, phone_valid: dict[str, bool]) -> bool:
+    """The same rules for one element of an array value (arrays are rare: plain Python)."""
+    if isinstance(element, bool):
+        return kind == "boolean"
+    if isinstance(element, int | float):
+        return kind == "number"
+    if not isinstance(element, str):
+        return False
+    frame = pl.DataFrame({"v": [element], "k": [kind]})
+    ok = frame.select(
+        _string_valid(pl.col("k"), pl.col("v"), pl.lit(phone_valid.get(element, True)))
+    ).item()
+    return bool(ok)
+
+
+def _reason(kind: pl.Expr, json_type: pl.Expr) -> pl.Expr:
+    """Why the value is invalid, in words."""
+    expected = (
+        pl.when(kind == "date")
+        .then(pl.lit("an ISO date (YYYY-MM-DD) or date-time with a time zone that exists"))
+        .when(kind == "phone_number")
+        .then(pl.lit("a valid phone number"))
+        .when(kind == "email")
+        .then(pl.lit("an email address"))
+        .when(kind == "url")
+        .then(pl.lit("an absolute http(s) URL"))
+        .when(kind == "text")
+        .then(pl.lit(f"a text of at most {MAX_TEXT} characters"))
+        .when(kind == "number")
+        .then(pl.lit("a JSON number"))
+        .when(kind == "boolean")
+        .then(pl.lit("JSON true or false"))
+        .otherwise(pl.concat_str(pl.lit("a value of type "), kind))
+    )
+    return pl.concat_str(
+        pl.lit("attribute of type "),
+        kind,
+        pl.lit(" holds a "),
+        json_type,
+        pl.lit(" that is not "),
+        expected,
+    )
+
+
+def _phone_validity(tables: CheckInput, settings: CheckSettings, raws: pl.Series) -> pl.DataFrame:
+    """raw -> valid per phonenumbers (via gomoq.phones), or every raw valid without it."""
+    if raws.len() == 0 or importlib.util.find_spec("gomoq.phones") is None:
+        return pl.DataFrame({"raw": raws, "phone_ok": [True] * raws.len()})
+    module = importlib.import_module("gomoq.phones")
+    norm: pl.DataFrame = module.normalise(raws.unique(), settings.region)
+    return norm.select("raw", pl.col("valid").fill_null(False).alias("phone_ok"))
+
+
+def _custom(tables: CheckInput, settings: CheckSettings) -> pl.LazyFrame:
+    defs = (
+        tables.attribute_defs.select("name", pl.col("type").alias("attr_type"))
+        .filter(pl.col("name").is_not_null())
+        .unique("name", keep="first")
+    )
+    attrs = (
+        tables.attributes.filter(
+            pl.col("contact_id").is_not_null()
+            & pl.col("value").is_not_null()
+            & (pl.col("json_type").fill_null("string") != "null")
+        )
+        .join(defs, on="name", how="left")
+        .collect()
+    )
+    is_phone = (attrs["attr_type"] == "phone_number") & (attrs["json_type"] == "string")
+    phone_raws = attrs.filter(is_phone)["value"].unique()
+    phones = _phone_validity(tables, settings, phone_raws)
+    attrs = attrs.join(phones, left_on="value", right_on="raw", how="left").with_columns(
+        pl.col("phone_ok").fill_null(True)
+    )
+    kind, json_type, value = pl.col("attr_type"), pl.col("json_type"), pl.col("value")
+    valid = (
+        pl.when(json_type == "string")
+        .then(_string_valid(kind, value, pl.col("phone_ok")))
+        .when(json_type == "number")
+        .then(kind == "number")
+        .when(json_type == "boolean")
+        .then(kind == "boolean")
+        .otherwise(pl.lit(False))  # arrays are decided below, objects are never valid
+    )
+    checked = attrs.filter(kind.is_not_null()).with_columns(valid.alias("valid"))
+    arrays = checked.filter(json_type == "array")
+    if arrays.height:  # multi-value attributes are rare: each element checked in Python
+        known_phones = dict(phones.iter_rows())
+        verdicts = [
+            _array_valid(t, v, known_phones)
+            for t, v in arrays.select("attr_type", "value").iter_rows()
+        ]
+        fixed = arrays.with_columns(pl.Series("valid", verdicts, dtype=pl.Boolean))
+        checked = pl.concat([checked.filter(json_type != "array"), fixed], how="vertical")
+    invalid = checked.filter(~pl.col("valid")).select(
+        "contact_id",
+        pl.lit("invalid_value").alias("kind"),
+        pl.lit("error").alias("severity"),
+        pl.col("name").alias("field"),
+        "value",
+        pl.concat_str(pl.lit("'"), pl.col("name"), pl.lit("': "), _reason(kind, json_type)).alias(
+            "evidence"
+        ),
+        pl.lit("set_attribute").alias("suggested_action"),
+        pl.lit("custom").alias("scope"),
+    )
+    frames = [invalid]
+    if settings.attributes.undefined:
+        frames.append(
+            attrs.filter(kind.is_null()).select(
+                "contact_id",
+                pl.lit("undefined_attribute").alias("kind"),
+                pl.lit("warn").alias("severity"),
+                pl.col("name").alias("field"),
+                "value",
+                pl.concat_str(
+                    pl.lit("'"),
+                    pl.col("name"),
+                    pl.lit("' has no attribute definition in this organisation (a "),
+                    json_type,
+                    pl.lit(" value)"),
+                ).alias("evidence"),
+                pl.lit("set_attribute").alias("suggested_action"),
+                pl.lit("custom").alias("scope"),
+            )
+        )
+    return pl.concat(frames, how="vertical").lazy()
+
+
+def _array_valid(kind: str, text: str, phone_valid: dict[str, bool]) -> bool:
+    try:
+        elements = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(elements, list) or len(elements) > 100:
+        return False
+    return all(_element_valid(kind, e, phone_valid) for e in elements)
+
+
+def _standard(tables: CheckInput) -> pl.LazyFrame:
+    """Standard-field findings: lengths, email syntax, gender."""
+    columns = [*LENGTHS, "primary_email", "gender"]
+    long = (
+        tables.contacts.select(pl.col("id").alias("contact_id"), *columns)
+        .unpivot(index="contact_id", on=columns, variable_name="field", value_name="value")
+        .filter(pl.col("value").is_not_null() & pl.col("contact_id").is_not_null())
+    )
+    field, value = pl.col("field"), pl.col("value")
+    n = value.str.len_chars()
+    low = field.replace_strict(
+        {k: v[0] for k, v in LENGTHS.items()}, default=None, return_dtype=pl.Int64
+    )
+    high = field.replace_strict(
+        {k: v[1] for k, v in LENGTHS.items()}, default=None, return_dtype=pl.Int64
+    )
+    kind = (
+        pl.when((field == "primary_email") & ~_is_email(value))
+        .then(pl.lit("invalid_email"))
+        .when((field == "gender") & ~value.is_in(list(GENDERS)))
+        .then(pl.lit("invalid_gender"))
+        .when(low.is_not_null() & (n < low))
+        .then(pl.lit("too_short"))
+        .when(high.is_not_null() & (n > high))
+        .then(pl.lit("too_long"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    chars = pl.concat_str(n.cast(pl.String), pl.lit(" characters"))
+    evidence = (
+        pl.when(pl.col("kind") == "invalid_email")
+        .then(pl.lit("primary_email is not a valid email address"))
+        .when(pl.col("kind") == "invalid_gender")
+        .then(pl.lit("gender must be male or female"))
+        .when(pl.col("kind") == "too_short")
+        .then(
+            pl.concat_str(
+                field,
+                pl.lit(" has "),
+                chars,
+                pl.lit("; at least "),
+                low.cast(pl.String),
+                pl.lit(" required"),
+            )
+        )
+        .otherwise(
+            pl.concat_str(
+                field,
+                pl.lit(" has "),
+                chars,
+                pl.lit("; at most "),
+                high.cast(pl.String),
+                pl.lit(" allowed"),
+            )
+        )
+    )
+    return (
+        long.with_columns(kind.alias("kind"))
+        .filter(pl.col("kind").is_not_null())
+        .select(
+            "contact_id",
+            "kind",
+            pl.when(pl.col("kind").is_in(["invalid_email", "invalid_gender"]))
+            .then(pl.lit("error"))
+            .otherwise(pl.lit("warn"))
+            .alias("severity"),
+            "field",
+            "value",
+            evidence.alias("evidence"),
+            pl.lit("review").alias("suggested_action"),
+            pl.lit("standard").alias("scope"),
+        )
+    )
+
+
+def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """The attribute findings (see the module docstring)."""
+    frames = [_custom(tables, settings)]
+    if settings.attributes.standard_fields:
+        frames.append(_standard(tables))
+    found = pl.concat(frames, how="vertical").collect()
+    if found.height == 0:
+        return empty_findings()
+    out = found.select(
+        pl.lit(CHECK).alias("check"),
+        finding_id_expr(CHECK, pl.col("scope"), "contact_id", "field").alias("finding_id"),
+        "contact_id",
+        "severity",
+        "kind",
+        "field",
+        "value",
+        "evidence",
+        "suggested_action",
+    ).sort("contact_id", "field")
+    return conform(out)
