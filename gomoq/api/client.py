@@ -268,9 +268,7 @@ class GomobileClient:
                     if response.status_code == 429:
                         self.stats["rate_limited"] += 1
                     error = self._error(response, where, retry_after, idempotent)
-                    retryable = retry_policy.should_retry_status(
-                        method, response.status_code, has_retry_after=retry_after is not None
-                    )
+                    retryable = retry_policy.should_retry_status(method, response.status_code)
                     too_long = retry_after is not None and retry_after > self.retry_after_cap
                     if retryable and attempt < self.max_retries and not too_long:
                         delay = self._backoff(attempt, retry_after)

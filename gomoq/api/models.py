@@ -49,13 +49,19 @@ class CreateResult:
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """What a bulk upsert did. `created`/`updated` are lists of contacts (or ids) when the
-    server returns them, or counts when it returns only counts; `errors` are per-row errors."""
+    """What a bulk upsert did.
+
+    `created`/`updated` are counts (or lists, if a server sends lists); `errors` are per-row
+    errors (each with its row `index` on the sandbox); `contacts` the upserted contacts when the
+    answer lists them under `data`; `attribute_errors` the custom attributes not stored.
+    """
 
     created: Any
     updated: Any
     errors: list[Any]
     raw: Any
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    attribute_errors: list[Any] = field(default_factory=list)
 
 
 def _malformed(what: str, where: str) -> MalformedResponse:
@@ -151,9 +157,14 @@ def parse_upsert(body: Any, where: str) -> UpsertResult:
     errors = inner.get("errors", inner.get("failed", []))
     if not isinstance(errors, list):
         errors = [errors] if errors else []
+    listed = obj.get("data")
+    contacts: list[Any] = listed if isinstance(listed, list) else []
+    attribute_errors = inner.get("attributeErrors") or []
     return UpsertResult(
         created=inner.get("created", 0),
         updated=inner.get("updated", 0),
         errors=errors,
         raw=body,
+        contacts=[c for c in contacts if isinstance(c, dict)],
+        attribute_errors=attribute_errors if isinstance(attribute_errors, list) else [],
     )

@@ -4,11 +4,13 @@ Idempotent requests (GET, and PUT/PATCH/DELETE on an id) are retried on timeouts
 connections, 429 and 5xx. A POST (create, upsert, add/remove-contacts, export) is never re-sent
 after a timeout, a dropped connection or a 5xx: the API has no idempotency key, so the first
 attempt may have been carried out and a retry could create a second contact. A POST *is*
-retried when the server certainly did not process it:
+retried only when the server certainly did not process it:
 - a connection that could not be opened (nothing was sent);
-- 429: the rate limiter rejects a request before any processing;
-- 503 carrying `Retry-After`: the server announced it is unavailable and refused the request
-  (a bare 503, or a 500/502/504, may come from a proxy after the backend did the work).
+- 429: a rate limiter rejects a request before any processing (gomobile-api.md §2.3; the
+  sandbox checks the limit before the route runs).
+A 503, even with `Retry-After`, is not retried for a POST: nothing in the API promises that the
+backend did not act before a proxy or the app answered 503, and a duplicate contact is worse
+than an error the caller can handle by reading the state back (`outcome_unknown`).
 """
 
 from __future__ import annotations
@@ -27,14 +29,12 @@ def is_idempotent(method: str) -> bool:
     return method.upper() in IDEMPOTENT_METHODS
 
 
-def should_retry_status(method: str, status: int, *, has_retry_after: bool) -> bool:
+def should_retry_status(method: str, status: int) -> bool:
     """Whether an error status is worth another attempt for this method."""
     if status == 429:
         return True
     if status >= 500:
-        if is_idempotent(method):
-            return True
-        return status == 503 and has_retry_after
+        return is_idempotent(method)
     return False
 
 

@@ -28,27 +28,25 @@ def test_retry_after_wins_and_is_capped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "status", "has_retry_after", "expected"),
+    ("method", "status", "expected"),
     [
-        ("GET", 500, False, True),
-        ("GET", 503, False, True),
-        ("DELETE", 502, False, True),
-        ("PUT", 504, False, True),
-        ("PATCH", 429, False, True),
-        ("GET", 404, False, False),
-        ("GET", 400, False, False),
-        ("POST", 429, False, True),
-        ("POST", 503, True, True),
-        ("POST", 503, False, False),
-        ("POST", 500, True, False),
-        ("POST", 502, False, False),
-        ("POST", 409, False, False),
+        ("GET", 500, True),
+        ("GET", 503, True),
+        ("DELETE", 502, True),
+        ("PUT", 504, True),
+        ("PATCH", 429, True),
+        ("GET", 404, False),
+        ("GET", 400, False),
+        ("POST", 429, True),
+        ("POST", 503, False),
+        ("POST", 503, False),
+        ("POST", 500, False),
+        ("POST", 502, False),
+        ("POST", 409, False),
     ],
 )
-def test_which_statuses_are_retried(
-    method: str, status: int, has_retry_after: bool, expected: bool
-) -> None:
-    assert should_retry_status(method, status, has_retry_after=has_retry_after) is expected
+def test_which_statuses_are_retried(method: str, status: int, expected: bool) -> None:
+    assert should_retry_status(method, status) is expected
 
 
 def test_idempotent_methods() -> None:
