@@ -1,0 +1,186 @@
+"""The app's only door to the services (sync, checks, decisions, plan/apply/undo). No Textual.
+
+Every function here blocks (I/O, polars), so the app calls them from thread workers. Services are
+imported when first used: a service that is not part of this build raises `NotAvailable` with one
+sentence the screen shows as it is, instead of the app failing to start.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import polars as pl
+
+from gomoq.checks.findings import empty_findings
+from gomoq.config import Profile
+from gomoq.errors import Cancelled, GomoqError
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.secrets import redact
+from gomoq.tui.data import TableSource
+
+
+class NotAvailable(GomoqError):
+    """A service the screen needs is not part of this build yet."""
+
+
+def _service(module: str, what: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise NotAvailable(f"{what} is not available yet in this build of gomoq.") from exc
+        raise
+
+
+def open_snapshot(profile_name: str, which: str = "current") -> TableSource:
+    """The profile's cache snapshot; `NoCache` (a `UsageError`) when it was never synced."""
+    store = _service("gomoq.cache.store", "Reading the cache")
+    snapshot: TableSource = store.Snapshot.open(profile_name, which=which)
+    return snapshot
+
+
+def sync(profile: Profile, progress: ProgressFn, should_cancel: CancelFn) -> Any:
+    """Run `gomoq.services.sync.sync` and return its `SyncResult`."""
+    module = _service("gomoq.services.sync", "Sync")
+    return module.sync(profile, progress=progress, should_cancel=should_cancel)
+
+
+@dataclass(frozen=True)
+class ChecksResult:
+    """Findings (with their `decision` column) and the services' summary."""
+
+    findings: pl.DataFrame
+    summary: Any
+
+
+def run_checks(profile: Profile, progress: ProgressFn, should_cancel: CancelFn) -> ChecksResult:
+    """Run every check on the current snapshot, decided findings included."""
+    module = _service("gomoq.services.checks", "Running the checks")
+    run = module.run_checks(
+        profile, include_dismissed=True, progress=progress, should_cancel=should_cancel
+    )
+    findings = run.findings if run.findings is not None else empty_findings()
+    return ChecksResult(findings, getattr(run, "summary", None))
+
+
+def record_decisions(
+    profile: Profile,
+    finding_ids: Sequence[str],
+    decision: str,
+    *,
+    fingerprint: str | Sequence[str],
+    payload: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> None:
+    """Save one decision for each finding id at once (a crash loses none).
+
+    `fingerprint` is one fingerprint for all, or one per finding id (same order).
+    """
+    decisions = _service("gomoq.state.decisions", "Saving decisions")
+    db = _service("gomoq.state.db", "The state database")
+    prints = [fingerprint] * len(finding_ids) if isinstance(fingerprint, str) else fingerprint
+    conn = db.connect()
+    try:
+        for finding_id, data_fingerprint in zip(finding_ids, prints, strict=True):
+            decisions.record(
+                conn,
+                profile.name,
+                finding_id,
+                decision,
+                data_fingerprint=data_fingerprint,
+                note=note,
+                payload=payload,
+            )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def contact_fingerprints(source: TableSource, contact_ids: Sequence[str]) -> list[str]:
+    """The fingerprint of each contact as cached (empty string for one not in the snapshot)."""
+    module = _service("gomoq.plan.fingerprint", "Fingerprinting contacts")
+    frame = source.scan("contacts").filter(pl.col("id").is_in(list(contact_ids))).collect()
+    by_id = {r["id"]: str(module.contact_fingerprint(r)) for r in frame.iter_rows(named=True)}
+    return [by_id.get(c, "") for c in contact_ids]
+
+
+def forget_decisions(profile: Profile, finding_ids: Sequence[str]) -> None:
+    """Take back the decisions on these findings (they become undecided again)."""
+    decisions = _service("gomoq.state.decisions", "Saving decisions")
+    db = _service("gomoq.state.db", "The state database")
+    forget = next(
+        (getattr(decisions, n) for n in ("forget", "remove", "delete") if hasattr(decisions, n)),
+        None,
+    )
+    if forget is None:
+        raise NotAvailable("Taking a decision back is not available yet in this build of gomoq.")
+    conn = db.connect()
+    try:
+        for finding_id in finding_ids:
+            forget(conn, profile.name, finding_id)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def fingerprint_of(rows: Sequence[dict[str, Any]]) -> str:
+    """The fingerprint of the contact version(s) the operator looked at when deciding."""
+    module = _service("gomoq.plan.fingerprint", "Fingerprinting contacts")
+    parts = [str(module.contact_fingerprint(r)) for r in rows]
+    return parts[0] if len(parts) == 1 else "+".join(sorted(parts))
+
+
+def build_plan(profile: Profile) -> tuple[Any, list[Any]]:
+    """The plan of every pending decision, and its field-by-field description."""
+    module = _service("gomoq.services.plan", "Planning")
+    plan = module.plan_from_decisions(profile)
+    return plan, list(module.describe(plan))
+
+
+def apply_plan(profile: Profile, plan: Any, progress: ProgressFn, should_cancel: CancelFn) -> Any:
+    """Apply `plan` through the API and return the services' `RunResult`."""
+    module = _service("gomoq.services.plan", "Apply")
+    return module.apply(profile, plan, progress=progress, should_cancel=should_cancel)
+
+
+def undo_run(profile: Profile, run_id: str, progress: ProgressFn, should_cancel: CancelFn) -> Any:
+    """Undo an applied run and return the services' `RunResult`."""
+    module = _service("gomoq.services.plan", "Undo")
+    return module.undo(profile, run_id, progress=progress, should_cancel=should_cancel)
+
+
+def history(profile: Profile) -> list[Any]:
+    """Applied runs, newest first as the services give them."""
+    module = _service("gomoq.services.plan", "History")
+    return list(module.history(profile))
+
+
+# Advice per API error class name (names, so that this module need not import the client).
+_ADVICE: dict[str, str] = {
+    "Unauthorized": "The API key was refused: check it with `gomoq profile` and try again.",
+    "Forbidden": "The key is not allowed to do this: use a key with the right role.",
+    "RateLimited": "The API is rate limiting us: wait a minute, or lower the profile's rate limit.",
+    "ServerError": "The server failed: try again in a few minutes.",
+    "TransportError": "The server could not be reached: check the base URL and your network.",
+    "MalformedResponse": "The server's answer was not what the API documents: is the URL right?",
+    "NoCache": "Press s on the Overview to sync.",
+}
+
+
+def explain(error: BaseException) -> str:
+    """One or two sentences about `error` for the operator, with what to do (never the key)."""
+    if isinstance(error, Cancelled):
+        return "Cancelled; nothing was left half-done."
+    if isinstance(error, GomoqError):
+        text = str(error)
+        for cls in type(error).__mro__:
+            advice = _ADVICE.get(cls.__name__)
+            if advice and advice not in text:
+                text = f"{text} {advice}"
+                break
+        return redact(text)
+    return redact(f"Unexpected problem ({type(error).__name__}: {error}).")

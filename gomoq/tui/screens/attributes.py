@@ -1,0 +1,176 @@
+"""Attribute audit: invalid custom attribute values grouped by value; one decision per group."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
+from gomoq.tui.data import attribute_definition, attribute_groups
+from gomoq.tui.dialogs.ask import AskValue
+from gomoq.tui.messages import DecisionRecorded, TableReady
+from gomoq.tui.screens.base import WorkbenchScreen
+
+
+def describe_decision(decision: str | None, payload_value: Any = None) -> str:
+    """How a group's decision reads in the list."""
+    if decision == "set_attribute":
+        return "fix" if payload_value is None else f"set → {payload_value}"
+    return decision or ""
+
+
+def parse_value(text: str) -> Any:
+    """The operator's typed value: JSON when it parses (numbers, true/false), else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class AttributesScreen(WorkbenchScreen):
+    """Fix a whole group of contacts sharing one invalid value in one decision."""
+
+    TITLE_TEXT = "Attribute audit"
+    MODE = "attributes"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "set_value", "Set to…"),
+        Binding("x", "clear_value", "Clear"),
+        Binding("f", "flag", "Flag"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: pl.DataFrame | None = None
+        self.recorded: list[tuple[str, str | None, str, Any]] = []
+        """(attribute, value, decision, new value) in the order saved (tests assert on it)."""
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="attrs"):
+            yield Label("Waiting for the checks…", id="attrs-status")
+            with Horizontal(id="attrs-main"):
+                yield DataTable(id="attrs-table", cursor_type="row")
+                with VerticalScroll(id="attr-def"):
+                    yield Static(
+                        "Highlight a group to see the attribute's definition.", id="attr-def-body"
+                    )
+
+    def refresh_data(self) -> None:
+        findings = self.workbench.findings
+
+        def work(_p: ProgressFn, _c: CancelFn) -> TableReady:
+            return TableReady("groups", attribute_groups(findings))
+
+        self.start("groups", "Grouping values", work, show=False)
+
+    def on_table_ready(self, message: TableReady) -> None:
+        self.finish(message.name)
+        if message.name == "definition":
+            self.query_one("#attr-def-body", Static).update(message.extra)
+            return
+        self.groups = message.frame
+        table = self.query_one("#attrs-table", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("Attribute", "Invalid value", "Contacts", "Problem", "Decision")
+        for r in message.frame.iter_rows(named=True):
+            value = "∅ (empty)" if r["value"] is None else repr(r["value"])
+            table.add_row(r["field"], value, r["count"], r["kind"], r["decision"] or "")
+        if message.frame.height:
+            table.move_cursor(row=min(cursor, message.frame.height - 1))
+        status = f"{message.frame.height:,} invalid value groups"
+        if self.workbench.findings_problem:
+            status = self.workbench.findings_problem
+        self.query_one("#attrs-status", Label).update(
+            f"{status} · e set to… · x clear · f flag (applies to every contact in the group)"
+        )
+
+    def current(self) -> dict[str, Any] | None:
+        """The highlighted group."""
+        table = self.query_one("#attrs-table", DataTable)
+        if self.groups is None or not 0 <= table.cursor_row < self.groups.height:
+            return None
+        return self.groups.row(table.cursor_row, named=True)
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        group, source = self.current(), self.workbench.source
+        if group is None or source is None:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> TableReady:
+            definition = attribute_definition(source, group["field"])
+            text = Text()
+            text.append(f"{group['field']}\n", style="bold")
+            if definition:
+                text.append(f"type {definition.get('type')}\n", style="cyan")
+                text.append(f"{definition.get('description') or 'no description'}\n", "dim")
+            else:
+                text.append("No definition in the organisation.\n", style="red")
+            text.append(f"\n{group['count']:,} contacts hold {group['value']!r}\n")
+            text.append(f"\n{group['evidence'] or ''}\n", style="italic")
+            return TableReady("definition", pl.DataFrame(), text)
+
+        self.start("definition", "Reading definition", work, show=False)
+
+    def action_set_value(self) -> None:
+        """Ask for the new value, then set it for every contact in the group."""
+        group = self.current()
+        if group is None:
+            return
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self.decide(group, "set_attribute", parse_value(text))
+
+        self.app.push_screen(
+            AskValue(f"New value of {group['field']} for {group['count']:,} contacts", "e.g. 42"),
+            answered,
+        )
+
+    def action_clear_value(self) -> None:
+        """Clear the attribute on every contact of the group."""
+        group = self.current()
+        if group is not None:
+            self.decide(group, "set_attribute", None)
+
+    def action_flag(self) -> None:
+        """Flag every contact of the group for a human to look at."""
+        group = self.current()
+        if group is not None:
+            self.decide(group, "flag", None)
+
+    def decide(self, group: dict[str, Any], decision: str, value: Any) -> None:
+        """Record one decision for every finding of the group, in a worker."""
+        profile, source = self.workbench.profile, self.workbench.source
+        if profile is None or source is None:
+            return
+        finding_ids = list(group["finding_ids"])
+        contact_ids = list(group["contact_ids"])
+        payload = {"attribute": group["field"], "value": value}
+        label = {
+            "flag": "flagged",
+            "set_attribute": "cleared" if value is None else f"set to {value!r}",
+        }[decision]
+
+        def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
+            prints = bridge.contact_fingerprints(source, contact_ids)
+            bridge.record_decisions(
+                profile, finding_ids, decision, fingerprint=prints, payload=payload
+            )
+            return DecisionRecorded(finding_ids, decision, f"{group['field']}: {label}")
+
+        self.recorded.append((group["field"], group["value"], decision, value))
+        self.start("decision", "Saving", work, show=False)
+
+    def on_decision_recorded(self, message: DecisionRecorded) -> None:
+        self.finish("decision")
+        self.workbench.note_decision(message.finding_ids, message.decision)
+        self.notify(f"{message.label} ({len(message.finding_ids):,} contacts).", timeout=3)
+        self.refresh_data()

@@ -1,0 +1,106 @@
+"""What every workbench screen shares: header, footer, job strip, job helpers, data refresh."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from gomoq.tui.jobs import JobFn, start_job
+from gomoq.tui.messages import JobFailed, JobProgress
+from gomoq.tui.widgets.jobbar import JobBar
+
+if TYPE_CHECKING:
+    from gomoq.tui.app import GomoqApp
+
+
+def nav_text(current: str) -> Text:
+    """The line of screen keys at the top, the current screen highlighted."""
+    from gomoq.tui.app import SCREENS
+
+    text = Text(" ")
+    for mode, key, title, _ in SCREENS:
+        style = "reverse bold" if mode == current else ""
+        text.append(f" {key} ", style="bold " + style)
+        text.append(f"{title} ", style=style)
+        text.append(" ")
+    text.append(" ? ", style="bold")
+    text.append("Help")
+    return text
+
+
+class WorkbenchScreen(Screen[None]):
+    """A screen with the app's header and footer, a job strip, and `refresh_data` on new data."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_job", "Cancel", show=False),
+    ]
+    TITLE_TEXT = ""
+    MODE = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+        self.running: set[str] = set()
+
+    @property
+    def workbench(self) -> GomoqApp:
+        """The app, typed."""
+        from gomoq.tui.app import GomoqApp
+
+        assert isinstance(self.app, GomoqApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(nav_text(self.MODE), id="nav")
+        yield from self.compose_body()
+        yield JobBar()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.TITLE_TEXT
+        self.watch(self.workbench, "data_version", self._data_changed, init=True)
+
+    def _data_changed(self, _version: int) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Rebuild the screen's view from the app's snapshot and findings."""
+
+    def start(self, job: str, label: str, fn: JobFn, *, show: bool = True) -> None:
+        """Run `fn` in a worker; with `show`, the job strip follows its progress."""
+        self._cancel = threading.Event()
+        self.running.add(job)
+        if show:
+            self.query_one(JobBar).begin(label)
+        start_job(self, job, fn, cancel=self._cancel)
+
+    def finish(self, job: str) -> None:
+        """Mark `job` as ended and hide the strip when nothing runs."""
+        self.running.discard(job)
+        if not self.running:
+            self.query_one(JobBar).end()
+
+    def action_cancel_job(self) -> None:
+        """Ask the running job to stop at its next safe point."""
+        if self.running:
+            self._cancel.set()
+            self.notify("Cancelling at the next safe point…")
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        text = message.text or message.task
+        self.query_one(JobBar).step(text, message.done, message.total)
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.finish(message.job)
+        self.notify(message.text, title=f"{message.job} failed", severity="error", timeout=10)

@@ -1,0 +1,158 @@
+"""Call failures: contacts whose calls keep failing, each with its attempts timeline."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
+from gomoq.tui.data import call_failure_rows, call_timeline
+from gomoq.tui.messages import DecisionRecorded, TableReady
+from gomoq.tui.screens.base import WorkbenchScreen
+
+ACTIONS = {"flag": "flagged", "delete": "to delete", "remove_from_audiences": "off audiences"}
+
+
+def timeline_text(calls: pl.DataFrame) -> Text:
+    """One line per attempt, oldest first, failures in red."""
+    text = Text()
+    if calls.height == 0:
+        return Text("No calls in the snapshot.", style="dim")
+    for row in calls.iter_rows(named=True):
+        when = row["created_at"].strftime("%Y-%m-%d %H:%M") if row["created_at"] else "?"
+        ok = row["status"] == "answered"
+        text.append("● " if ok else "✗ ", style="green" if ok else "red")
+        text.append(f"{when}  ", style="dim")
+        text.append(f"{row['status']}\n")
+    return text
+
+
+class CallsScreen(WorkbenchScreen):
+    """Select contacts (space) and flag, delete or remove them from audiences."""
+
+    TITLE_TEXT = "Call failures"
+    MODE = "calls"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_row", "Select"),
+        Binding("f", "decide('flag')", "Flag"),
+        Binding("x", "decide('delete')", "Delete"),
+        Binding("r", "decide('remove_from_audiences')", "Remove from audiences"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: pl.DataFrame | None = None
+        self.selected: set[str] = set()
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="calls"):
+            yield Label("Waiting for the checks…", id="calls-status")
+            with Horizontal(id="calls-main"):
+                yield DataTable(id="calls-table", cursor_type="row")
+                with VerticalScroll(id="timeline"):
+                    yield Static("Highlight a contact to see its attempts.", id="timeline-body")
+
+    def refresh_data(self) -> None:
+        app = self.workbench
+        source, findings = app.source, app.findings
+        if source is None:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> TableReady:
+            return TableReady("calls", call_failure_rows(findings, source))
+
+        self.start("calls", "Listing call failures", work, show=False)
+
+    def on_table_ready(self, message: TableReady) -> None:
+        self.finish(message.name)
+        if message.name == "timeline":
+            self.query_one("#timeline-body", Static).update(timeline_text(message.frame))
+            return
+        self.rows = message.frame
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the list keeping the cursor where it was."""
+        rows = self.rows
+        if rows is None:
+            return
+        table = self.query_one("#calls-table", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("", "Name", "Phone", "Failures", "Last status", "Decision")
+        for r in rows.iter_rows(named=True):
+            mark = "■" if r["contact_id"] in self.selected else "□"
+            table.add_row(
+                mark,
+                r["name"] or "—",
+                r["phone"] or "—",
+                r["failures"],
+                r["last_status"] or "—",
+                ACTIONS.get(r["decision"] or "", r["decision"] or ""),
+                key=r["contact_id"],
+            )
+        if rows.height:
+            table.move_cursor(row=min(cursor, rows.height - 1))
+        text = f"{rows.height:,} contacts with repeated call failures"
+        if self.selected:
+            text += f" · {len(self.selected)} selected"
+        if self.workbench.findings_problem:
+            text = self.workbench.findings_problem
+        self.query_one("#calls-status", Label).update(text)
+
+    def _current_id(self) -> str | None:
+        table = self.query_one("#calls-table", DataTable)
+        if self.rows is None or not 0 <= table.cursor_row < self.rows.height:
+            return None
+        return str(self.rows.get_column("contact_id")[table.cursor_row])
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        contact_id, source = self._current_id(), self.workbench.source
+        if contact_id is None or source is None:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> TableReady:
+            return TableReady("timeline", call_timeline(source, contact_id))
+
+        self.start("timeline", "Loading attempts", work, show=False)
+
+    def action_toggle_row(self) -> None:
+        """Select or unselect the highlighted contact."""
+        contact_id = self._current_id()
+        if contact_id is not None:
+            self.selected ^= {contact_id}
+            self.redraw()
+
+    def action_decide(self, decision: str) -> None:
+        """Record `decision` for the selected contacts (or the highlighted one)."""
+        profile, source, rows = self.workbench.profile, self.workbench.source, self.rows
+        targets = sorted(self.selected) or [c for c in [self._current_id()] if c]
+        if profile is None or source is None or rows is None or not targets:
+            return
+        picked = rows.filter(pl.col("contact_id").is_in(targets))
+
+        def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
+            pairs = picked.select("contact_id", "finding_ids").explode("finding_ids")
+            done = pairs.get_column("finding_ids").to_list()
+            contacts = pairs.get_column("contact_id").to_list()
+            prints = bridge.contact_fingerprints(source, contacts)
+            bridge.record_decisions(profile, done, decision, fingerprint=prints)
+            return DecisionRecorded(
+                done, decision, f"{len(targets)} contact(s) {ACTIONS[decision]}"
+            )
+
+        self.start("decision", "Saving", work, show=False)
+
+    def on_decision_recorded(self, message: DecisionRecorded) -> None:
+        self.finish("decision")
+        self.workbench.note_decision(message.finding_ids, message.decision)
+        self.selected.clear()
+        self.notify(message.label, timeout=3)
+        self.refresh_data()

@@ -1,0 +1,201 @@
+"""Contacts: every contact in a virtual table, searched in polars, with a detail pane."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
+from textual_fastdatatable import DataTable
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui.data import (
+    LIST_COLUMNS,
+    LIST_LABELS,
+    LIST_WIDTHS,
+    ContactDetail,
+    ContactIndex,
+    contact_detail,
+)
+from gomoq.tui.messages import (
+    ContactDetailLoaded,
+    ContactsIndexed,
+    ContactsSearched,
+)
+from gomoq.tui.screens.base import WorkbenchScreen
+
+SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
+
+
+def detail_text(detail: ContactDetail) -> Text:
+    """The detail pane: fields, attributes, audiences, calls, findings."""
+    text = Text()
+
+    def section(title: str) -> None:
+        text.append(f"\n{title}\n", style="bold underline")
+
+    section("Fields")
+    for name, value in detail.fields:
+        if value:
+            text.append(f"{name:<18}", style="dim")
+            text.append(f"{value}\n")
+    section(f"Attributes ({len(detail.attributes)})")
+    for name, value in detail.attributes:
+        text.append(f"{name:<18}", style="dim")
+        text.append(f"{value}\n")
+    section(f"Audiences ({len(detail.audiences)})")
+    text.append(", ".join(detail.audiences) or "none")
+    text.append("\n")
+    section(f"Calls ({detail.calls.height})")
+    for row in detail.calls.tail(12).iter_rows(named=True):
+        when = row["created_at"].strftime("%Y-%m-%d %H:%M") if row["created_at"] else "?"
+        style = "green" if row["status"] == "answered" else "red"
+        text.append(f"{when} ", style="dim")
+        text.append(f"{row['status']}\n", style=style)
+    section(f"Findings ({detail.findings.height})")
+    for row in detail.findings.iter_rows(named=True):
+        text.append(f"{row['severity']:<6}", style=SEVERITY_STYLE.get(row["severity"], ""))
+        text.append(f"{row['check']}/{row['kind']}: {row['evidence'] or ''}")
+        if row.get("decision"):
+            text.append(f" [{row['decision']}]", style="italic")
+        text.append("\n")
+    return text
+
+
+class ContactsScreen(WorkbenchScreen):
+    """Search all contacts; the highlighted one's detail shows on the right."""
+
+    TITLE_TEXT = "Contacts"
+    AUTO_FOCUS = "#contacts-table"
+    MODE = "contacts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("w", "toggle_findings", "With findings only"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index: ContactIndex | None = None
+        self.rows: pl.DataFrame | None = None
+        self.only_findings = False
+        self._source: Any = None
+        self.searches = 0
+        """Searches shown so far (tests and the benchmark wait on it)."""
+        self.index_seconds: float | None = None
+        self.last_search_seconds: float | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="contacts"):
+            yield Input(placeholder="Search name, phone, email, city… (city:rabat)", id="search")
+            yield Label("Loading contacts…", id="contacts-status")
+            with Horizontal(id="contacts-main"):
+                yield Vertical(id="table-slot")
+                with VerticalScroll(id="detail"):
+                    yield Static("Highlight a contact to see its details.", id="detail-body")
+
+    def refresh_data(self) -> None:
+        source = self.workbench.source
+        if source is None:
+            problem = self.workbench.source_problem or "Opening the cache…"
+            self.query_one("#contacts-status", Label).update(problem)
+            return
+        if source is self._source:
+            return
+        self._source = source
+
+        def load(_p: ProgressFn, _c: CancelFn) -> ContactsIndexed:
+            started = time.perf_counter()
+            index = ContactIndex.load(source)
+            return ContactsIndexed(index, time.perf_counter() - started)
+
+        self.start("contacts", "Loading contacts", load)
+
+    def on_contacts_indexed(self, message: ContactsIndexed) -> None:
+        self.finish("contacts")
+        self.index = message.index
+        self.index_seconds = message.seconds
+        self.search(self.query_one("#search", Input).value)
+
+    async def show_rows(self, frame: pl.DataFrame, query: str, seconds: float) -> None:
+        """Replace the table with `frame` (a fresh table: the widget cannot be cleared)."""
+        self.rows = frame
+        slot = self.query_one("#table-slot", Vertical)
+        had_focus = isinstance(self.focused, DataTable)
+        await slot.remove_children()
+        from gomoq.tui.widgets.table import arrow_table
+
+        table = arrow_table(
+            frame.select(LIST_COLUMNS), LIST_LABELS, LIST_WIDTHS, id="contacts-table"
+        )
+        await slot.mount(table)
+        if had_focus or self.focused is None:
+            table.focus()
+        total = self.index.frame.height if self.index else frame.height
+        what = f"{frame.height:,} of {total:,} contacts"
+        if query:
+            what += f" matching “{query}”"
+        if self.only_findings:
+            what += " with findings"
+        self.query_one("#contacts-status", Label).update(f"{what}  ({seconds * 1000:.0f} ms)")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.search(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#table-slot").query(DataTable).focus()
+
+    def search(self, query: str) -> None:
+        """Filter in polars in a worker; a newer search cancels the older one."""
+        index = self.index
+        if index is None:
+            return
+        only = None
+        if self.only_findings:
+            only = self.workbench.findings.get_column("contact_id").drop_nulls().unique()
+
+        def work(_p: ProgressFn, should_cancel: CancelFn) -> ContactsSearched | None:
+            started = time.perf_counter()
+            frame = index.search(query, only_ids=only)
+            if should_cancel():
+                return None
+            return ContactsSearched(query, frame, time.perf_counter() - started)
+
+        self.start("search", "Searching", work, show=False)
+
+    async def on_contacts_searched(self, message: ContactsSearched) -> None:
+        self.finish("search")
+        self.last_search_seconds = message.seconds
+        await self.show_rows(message.frame, message.query, message.seconds)
+        self.searches += 1
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        rows, source = self.rows, self.workbench.source
+        if rows is None or source is None or not 0 <= event.cursor_row < rows.height:
+            return
+        contact_id = str(rows.get_column("id")[event.cursor_row])
+        findings = self.workbench.findings
+
+        def work(_p: ProgressFn, _c: CancelFn) -> ContactDetailLoaded:
+            return ContactDetailLoaded(contact_detail(source, contact_id, findings))
+
+        self.start("detail", "Loading detail", work, show=False)
+
+    def on_contact_detail_loaded(self, message: ContactDetailLoaded) -> None:
+        self.finish("detail")
+        body = self.query_one("#detail-body", Static)
+        body.update(detail_text(message.detail) if message.detail else "Not in the snapshot.")
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_findings(self) -> None:
+        """Show only contacts that have findings, or all again."""
+        self.only_findings = not self.only_findings
+        self.search(self.query_one("#search", Input).value)

@@ -1,0 +1,240 @@
+"""Duplicate review: one cluster at a time, members side by side, a decision per key press.
+
+Every decision is saved at once through `gomoq.state.decisions` (a crash loses none); `u` takes
+back the last one. The queue is ordered by confidence; "N of M" says where the operator is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Label, Static
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
+from gomoq.tui.data import (
+    CHOOSABLE_FIELDS,
+    Cluster,
+    ClusterView,
+    cluster_view,
+    duplicate_queue,
+    merge_payload,
+)
+from gomoq.tui.messages import ClusterLoaded, DecisionRecorded
+from gomoq.tui.screens.base import WorkbenchScreen
+
+LABELS = {"merge": "merged", "dismissed": "not a duplicate", "skip": "skipped"}
+
+
+@dataclass
+class Undoable:
+    """The last decision taken here, so `u` can take it back."""
+
+    cluster_index: int
+    finding_ids: list[str]
+    previous: str | None
+
+
+class DuplicatesScreen(WorkbenchScreen):
+    """Review duplicate clusters."""
+
+    TITLE_TEXT = "Duplicate review"
+    MODE = "duplicates"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "decide('merge')", "Merge"),
+        Binding("n", "decide('dismissed')", "Not a duplicate"),
+        Binding("s", "decide('skip')", "Skip"),
+        Binding("u", "undo", "Undo last"),
+        Binding("right_square_bracket", "move(1)", "Next", key_display="]"),
+        Binding("left_square_bracket", "move(-1)", "Previous", key_display="["),
+        *[Binding(str(i), f"survivor({i - 1})", f"Survivor {i}", show=False) for i in range(1, 10)],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: list[Cluster] = []
+        self.position = 0
+        self.view: ClusterView | None = None
+        self.survivor = 0
+        self.choices: dict[str, int] = {}
+        self.last: list[Undoable] = []
+        self.decided: list[tuple[str, str | None]] = []
+        """(cluster id, decision) in the order they were saved (tests assert on it)."""
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dupes"):
+            yield Label("Waiting for the checks…", id="dupe-status")
+            yield Static(id="dupe-evidence")
+            yield DataTable(id="dupe-table", cursor_type="cell", zebra_stripes=False)
+            yield Label(
+                "1-9 survivor · Enter on a cell keeps that value · m merge · n not a duplicate"
+                " · s skip · u undo · [ ] move",
+                id="dupe-hint",
+            )
+
+    def refresh_data(self) -> None:
+        app = self.workbench
+        current = self.queue[self.position].cluster_id if self.queue else None
+        self.queue = duplicate_queue(app.findings)
+        if not self.queue:
+            text = app.findings_problem or "No duplicate clusters: nothing to review."
+            if app.checks_running:
+                text = "Checks are running…"
+            self.query_one("#dupe-status", Label).update(text)
+            return
+        ids = [c.cluster_id for c in self.queue]
+        if current in ids:
+            self.position = ids.index(current)
+        else:
+            self.position = self._next_undecided(0)
+        self.load_cluster()
+
+    def _next_undecided(self, start: int) -> int:
+        for offset in range(len(self.queue)):
+            i = (start + offset) % len(self.queue)
+            if self.queue[i].decision is None:
+                return i
+        return min(start, len(self.queue) - 1)
+
+    def load_cluster(self) -> None:
+        """Read the current cluster's members in a worker."""
+        source = self.workbench.source
+        if source is None or not self.queue:
+            return
+        cluster = self.queue[self.position]
+
+        def work(_p: ProgressFn, _c: CancelFn) -> ClusterLoaded:
+            return ClusterLoaded(cluster, cluster_view(source, cluster))
+
+        self.start("cluster", "Loading cluster", work, show=False)
+
+    def on_cluster_loaded(self, message: ClusterLoaded) -> None:
+        self.finish("cluster")
+        if not self.queue or message.cluster.cluster_id != self.queue[self.position].cluster_id:
+            return
+        self.view = message.view
+        self.survivor = 0
+        self.choices = {}
+        self.render_cluster()
+
+    def render_cluster(self) -> None:
+        """Draw the status line, the evidence and the side-by-side table."""
+        view, cluster = self.view, self.queue[self.position]
+        if view is None:
+            return
+        decided = sum(1 for c in self.queue if c.decision is not None)
+        status = Text.assemble(
+            (f"Cluster {self.position + 1} of {len(self.queue)}", "bold"),
+            f"  ·  {decided} decided  ·  confidence {cluster.confidence:.2f}  ·  {cluster.kind}",
+        )
+        if cluster.decision:
+            status.append(f"  ·  {LABELS.get(cluster.decision, cluster.decision)}", "italic green")
+        self.query_one("#dupe-status", Label).update(status)
+        self.query_one("#dupe-evidence", Static).update(
+            Text("\n".join(cluster.evidence) or "No evidence given.", style="italic")
+        )
+        table = self.query_one("#dupe-table", DataTable)
+        cursor = table.cursor_coordinate
+        table.clear(columns=True)
+        table.add_column("field", key="field")
+        for i, _member in enumerate(view.member_ids):
+            mark = " ★ survivor" if i == self.survivor else ""
+            table.add_column(f"{i + 1}{mark}", key=f"m{i}")
+        for name in view.fields:
+            differs = view.differs(name)
+            cells: list[Any] = [Text(name, style="bold yellow" if differs else "dim")]
+            for i, value in enumerate(view.values[name]):
+                kept = self.choices.get(name, self.survivor) == i
+                style = ""
+                if differs:
+                    style = "reverse" if kept and name in CHOOSABLE_FIELDS else "yellow"
+                cells.append(Text(value or "—", style=style))
+            table.add_row(*cells, key=name)
+        if cursor.row < table.row_count:
+            table.cursor_coordinate = cursor
+
+    def action_survivor(self, index: int) -> None:
+        """Choose which member survives the merge."""
+        if self.view is not None and index < len(self.view.member_ids):
+            self.survivor = index
+            self.render_cluster()
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        """Enter on a member's cell: keep that member's value for that field."""
+        if self.view is None:
+            return
+        name = self.view.fields[event.coordinate.row]
+        member = event.coordinate.column - 1
+        if member >= 0 and name in CHOOSABLE_FIELDS:
+            self.choices[name] = member
+            self.render_cluster()
+
+    def action_move(self, step: int) -> None:
+        """Go to the next or previous cluster without deciding."""
+        if self.queue:
+            self.position = (self.position + step) % len(self.queue)
+            self.load_cluster()
+
+    def action_decide(self, decision: str) -> None:
+        """Save a decision for the current cluster, then move to the next undecided one."""
+        view, profile = self.view, self.workbench.profile
+        if view is None or profile is None or not self.queue:
+            return
+        cluster = self.queue[self.position]
+        payload = merge_payload(view, self.survivor, self.choices) if decision == "merge" else None
+        self.last.append(Undoable(self.position, cluster.finding_ids, cluster.decision))
+        self._save(cluster.finding_ids, decision, view.rows, payload)
+
+    def action_undo(self) -> None:
+        """Take back the last decision made on this screen."""
+        profile = self.workbench.profile
+        if not self.last or profile is None or self.view is None:
+            self.notify("Nothing to undo here.")
+            return
+        undo = self.last.pop()
+        self.position = undo.cluster_index
+        self._save(undo.finding_ids, undo.previous, [], None, undoing=True)
+
+    def _save(
+        self,
+        finding_ids: list[str],
+        decision: str | None,
+        rows: list[dict[str, Any]],
+        payload: dict[str, Any] | None,
+        *,
+        undoing: bool = False,
+    ) -> None:
+        profile = self.workbench.profile
+        assert profile is not None
+        label = "undone" if undoing else LABELS.get(decision or "", str(decision))
+
+        def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
+            if decision is None:
+                bridge.forget_decisions(profile, finding_ids)
+            else:
+                bridge.record_decisions(
+                    profile,
+                    finding_ids,
+                    decision,
+                    fingerprint=bridge.fingerprint_of(rows) if rows else "",
+                    payload=payload,
+                )
+            return DecisionRecorded(finding_ids, decision, label)
+
+        self.start("decision", "Saving", work, show=False)
+
+    def on_decision_recorded(self, message: DecisionRecorded) -> None:
+        self.finish("decision")
+        cluster = self.queue[self.position]
+        self.decided.append((cluster.cluster_id, message.decision))
+        self.workbench.note_decision(message.finding_ids, message.decision)
+        self.queue = duplicate_queue(self.workbench.findings)
+        self.notify(f"Cluster {self.position + 1}: {message.label}.", timeout=3)
+        if message.label != "undone":
+            self.position = self._next_undecided(self.position)
+        self.load_cluster()

@@ -1,0 +1,80 @@
+"""First run: no profile yet. Add one here, or leave and start the demo."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from gomoq.config import Profile, save_profile
+from gomoq.errors import GomoqError
+
+WELCOME = (
+    "Welcome to gomoq. There is no profile yet: a profile is the address of a Gomobile API and "
+    "the key to use there. Add yours below, or press d to start the demo (a local sandbox with a "
+    "generated organisation; nothing real is touched)."
+)
+
+
+class FirstRunScreen(Screen[None]):
+    """A small form for the first profile."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save profile"),
+        Binding("ctrl+d", "demo", "Start the demo"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="first-run", classes="dialog"):
+            yield Static(WELCOME)
+            yield Label("Profile name")
+            yield Input(value="default", id="name")
+            yield Label("API base URL")
+            yield Input(placeholder="https://api.example.com/api", id="base-url")
+            yield Label("API key (stored in the config file, readable only by you)")
+            yield Input(password=True, id="api-key")
+            yield Label("", id="first-run-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Start the demo (ctrl+d)", id="demo")
+        yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_demo()
+
+    def action_demo(self) -> None:
+        """Leave the app; `gomoq` then runs `gomoq demo`."""
+        self.app.exit("demo")
+
+    def action_save(self) -> None:
+        """Save the profile and open the workbench on it."""
+        from gomoq.tui.app import GomoqApp
+
+        name = self.query_one("#name", Input).value.strip()
+        profile = Profile(
+            name=name,
+            base_url=self.query_one("#base-url", Input).value.strip(),
+            api_key=self.query_one("#api-key", Input).value.strip(),
+        )
+        try:
+            if not profile.api_key:
+                raise GomoqError("Enter the API key.")
+            save_profile(profile, store_key=True, activate=True)
+        except GomoqError as exc:
+            self.query_one("#first-run-error", Label).update(str(exc))
+            return
+        app = self.app
+        assert isinstance(app, GomoqApp)
+        app.profile = profile
+        app.title = f"gomoq — {profile.name}"
+        self.dismiss()
+        app.switch_mode("overview")
+        app.reload()

@@ -1,0 +1,107 @@
+"""History: applied runs with their counts; undo one from here."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
+from gomoq.tui.dialogs.ask import Confirm
+from gomoq.tui.messages import HistoryLoaded, JobFailed, RunFinished
+from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.screens.plan import as_mapping, cell, run_summary
+
+
+class HistoryScreen(WorkbenchScreen):
+    """The applied runs, newest first; `u` undoes the highlighted run."""
+
+    TITLE_TEXT = "History"
+    MODE = "history"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "undo", "Undo run"),
+        Binding("r", "reload", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[Any] = []
+        self.results: list[Any] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="history"):
+            yield Label("Loading history…", id="history-status")
+            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="history-result"):
+                yield Static("", id="history-result-body")
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def refresh_data(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        """List the runs again, in a worker."""
+        profile = self.workbench.profile
+        if profile is None:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> HistoryLoaded:
+            return HistoryLoaded(bridge.history(profile))
+
+        self.start("history", "Reading history", work, show=False)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self.finish("history")
+        self.runs = message.runs
+        table = self.query_one("#history-table", DataTable)
+        table.clear(columns=True)
+        if not message.runs:
+            self.query_one("#history-status", Label).update("No runs applied yet.")
+            return
+        table.add_columns(*as_mapping(message.runs[0]).keys())
+        for run in message.runs:
+            table.add_row(*(cell(v) for v in as_mapping(run).values()))
+        self.query_one("#history-status", Label).update(
+            f"{len(message.runs)} run(s) · u undoes the highlighted run"
+        )
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        super().on_job_failed(message)
+        if message.job == "history":
+            self.query_one("#history-status", Label).update(message.text)
+
+    def action_undo(self) -> None:
+        """Confirm, then undo the highlighted run with live progress."""
+        profile = self.workbench.profile
+        table = self.query_one("#history-table", DataTable)
+        if profile is None or not self.runs or "undo" in self.running:
+            return
+        run = as_mapping(self.runs[table.cursor_row])
+        run_id = str(run.get("run_id") or run.get("id"))
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work(progress: ProgressFn, should_cancel: CancelFn) -> RunFinished:
+                return RunFinished(
+                    "undo", bridge.undo_run(profile, run_id, progress, should_cancel)
+                )
+
+            self.start("undo", "Undoing", work)
+
+        self.app.push_screen(Confirm(f"Undo run {run_id}?", "Undo"), confirmed)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.finish(message.job)
+        self.results.append(message.result)
+        self.query_one("#history-result-body", Static).update(run_summary(message.result))
+        self.notify("Undo finished.")
+        self.action_reload()
+        self.workbench.reload()

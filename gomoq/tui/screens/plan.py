@@ -1,0 +1,151 @@
+"""Plan & apply: the pending decisions as a plan, field by field; apply with live progress."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
+from gomoq.tui.dialogs.ask import Confirm
+from gomoq.tui.messages import JobFailed, PlanBuilt, RunFinished
+from gomoq.tui.screens.base import WorkbenchScreen
+
+
+def as_mapping(obj: Any) -> dict[str, Any]:
+    """A services' result object (dataclass, mapping or plain object) as a dict."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def cell(value: Any) -> str:
+    """A value short enough for a table cell."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple | set):
+        return f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(str, value))
+    return str(value)
+
+
+def run_summary(result: Any) -> Text:
+    """What an apply or undo did, failures and conflicts listed."""
+    data = as_mapping(result)
+    text = Text()
+    for key, value in data.items():
+        if isinstance(value, list | tuple):
+            text.append(f"{key}: ", style="bold")
+            text.append(f"{len(value)}\n")
+            for item in list(value)[:20]:
+                text.append(
+                    f"  • {item}\n", style="red" if "fail" in key or "conflict" in key else ""
+                )
+        elif not isinstance(value, dict):
+            text.append(f"{key}: ", style="bold")
+            text.append(f"{value}\n")
+    return text
+
+
+class PlanScreen(WorkbenchScreen):
+    """Build the plan (b), read it, apply it (a) — cancellable with Esc."""
+
+    TITLE_TEXT = "Plan & apply"
+    MODE = "plan"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "build", "Rebuild plan"),
+        Binding("a", "apply", "Apply"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: Any = None
+        self.rows: list[Any] = []
+        self.results: list[Any] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="plan"):
+            yield Label("Building the plan…", id="plan-status")
+            yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="plan-result"):
+                yield Static("", id="plan-result-body")
+
+    def on_screen_resume(self) -> None:
+        self.action_build()
+
+    def refresh_data(self) -> None:
+        self.action_build()
+
+    def action_build(self) -> None:
+        """Turn the saved decisions into a plan, in a worker."""
+        profile = self.workbench.profile
+        if profile is None or "apply" in self.running:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> PlanBuilt:
+            plan, rows = bridge.build_plan(profile)
+            return PlanBuilt(plan, rows)
+
+        self.start("plan", "Building plan", work, show=False)
+
+    def on_plan_built(self, message: PlanBuilt) -> None:
+        self.finish("plan")
+        self.plan, self.rows = message.plan, message.rows
+        table = self.query_one("#plan-table", DataTable)
+        table.clear(columns=True)
+        actions = len(getattr(message.plan, "actions", []) or [])
+        if not message.rows:
+            self.query_one("#plan-status", Label).update(
+                "Nothing to apply: decide on findings in Duplicates, Call failures or Attributes."
+            )
+            return
+        first = as_mapping(message.rows[0])
+        table.add_columns(*first.keys())
+        for row in message.rows:
+            table.add_row(*(cell(v) for v in as_mapping(row).values()))
+        self.query_one("#plan-status", Label).update(
+            f"{actions} action(s), {len(message.rows)} change(s) · a applies · Esc cancels an apply"
+        )
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        super().on_job_failed(message)
+        if message.job == "plan":
+            self.query_one("#plan-status", Label).update(message.text)
+
+    def action_apply(self) -> None:
+        """Confirm, then apply the plan through the API with live progress."""
+        profile, plan = self.workbench.profile, self.plan
+        if profile is None or plan is None or not self.rows or "apply" in self.running:
+            self.notify("Nothing to apply yet.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work(progress: ProgressFn, should_cancel: CancelFn) -> RunFinished:
+                return RunFinished(
+                    "apply", bridge.apply_plan(profile, plan, progress, should_cancel)
+                )
+
+            self.start("apply", "Applying", work)
+
+        count = len(getattr(plan, "actions", []) or [])
+        self.app.push_screen(
+            Confirm(f"Apply {count} action(s) to {profile.name}?", "Apply"), confirmed
+        )
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.finish(message.job)
+        self.results.append(message.result)
+        self.query_one("#plan-result-body", Static).update(run_summary(message.result))
+        self.notify("Apply finished: see the result below; undo it from History (h).")
+        self.workbench.reload()
