@@ -1,0 +1,34 @@
+"""`gomoq` with no sub-command: open the workbench on the active (or named) profile.
+
+With no profile at all the app opens on a first-run screen; choosing "start the demo" there
+leaves the app and runs `gomoq demo`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gomoq.cli.options import profile_option
+from gomoq.config import Profile, list_profiles, load_profile
+
+
+def run_app(profile: Profile | None) -> str | None:
+    """Run the Textual app until the operator quits; returns what the app exited with."""
+    from gomoq.tui.app import GomoqApp
+
+    return GomoqApp(profile).run()
+
+
+@click.command(name="app")
+@profile_option
+@click.pass_context
+def open_app(ctx: click.Context, profile_name: str | None = None) -> None:
+    """Open the workbench (the default when `gomoq` is run without a command)."""
+    profile: Profile | None = None
+    if profile_name is not None or list_profiles():
+        profile = load_profile(profile_name)
+    # else: no profile at all yet, and the app opens on its first-run screen
+    if run_app(profile) == "demo":
+        from gomoq.cli.demo_cmd import demo
+
+        ctx.invoke(demo)
