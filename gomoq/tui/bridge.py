@@ -69,69 +69,53 @@ def run_checks(profile: Profile, progress: ProgressFn, should_cancel: CancelFn) 
 
 def record_decisions(
     profile: Profile,
+    findings: pl.DataFrame,
     finding_ids: Sequence[str],
     decision: str,
     *,
-    fingerprint: str | Sequence[str],
     payload: dict[str, Any] | None = None,
     note: str | None = None,
 ) -> None:
-    """Save one decision for each finding id at once (a crash loses none).
+    """Save `decision` on each finding at once (a crash loses none).
 
-    `fingerprint` is one fingerprint for all, or one per finding id (same order).
+    Each decision carries the fingerprint of the finding's data as the operator saw it
+    (`gomoq.state.decisions.fingerprints` over `findings`), so it lapses if the data changes.
     """
     decisions = _service("gomoq.state.decisions", "Saving decisions")
     db = _service("gomoq.state.db", "The state database")
-    prints = [fingerprint] * len(finding_ids) if isinstance(fingerprint, str) else fingerprint
+    subset = findings.filter(pl.col("finding_id").is_in(list(finding_ids)))
+    prints = dict(decisions.fingerprints(subset.drop("decision", strict=False)).iter_rows())
+    per_finding = subset.group_by("finding_id", maintain_order=True).agg(
+        pl.col("check").first(), pl.col("contact_id").drop_nulls().unique(maintain_order=True)
+    )
     conn = db.connect()
     try:
-        for finding_id, data_fingerprint in zip(finding_ids, prints, strict=True):
+        for finding_id, check, contact_ids in per_finding.iter_rows():
             decisions.record(
                 conn,
                 profile.name,
                 finding_id,
                 decision,
-                data_fingerprint=data_fingerprint,
+                data_fingerprint=prints[finding_id],
                 note=note,
                 payload=payload,
+                check=check,
+                contact_ids=list(contact_ids),
             )
-        conn.commit()
     finally:
         conn.close()
-
-
-def contact_fingerprints(source: TableSource, contact_ids: Sequence[str]) -> list[str]:
-    """The fingerprint of each contact as cached (empty string for one not in the snapshot)."""
-    module = _service("gomoq.plan.fingerprint", "Fingerprinting contacts")
-    frame = source.scan("contacts").filter(pl.col("id").is_in(list(contact_ids))).collect()
-    by_id = {r["id"]: str(module.contact_fingerprint(r)) for r in frame.iter_rows(named=True)}
-    return [by_id.get(c, "") for c in contact_ids]
 
 
 def forget_decisions(profile: Profile, finding_ids: Sequence[str]) -> None:
     """Take back the decisions on these findings (they become undecided again)."""
     decisions = _service("gomoq.state.decisions", "Saving decisions")
     db = _service("gomoq.state.db", "The state database")
-    forget = next(
-        (getattr(decisions, n) for n in ("forget", "remove", "delete") if hasattr(decisions, n)),
-        None,
-    )
-    if forget is None:
-        raise NotAvailable("Taking a decision back is not available yet in this build of gomoq.")
     conn = db.connect()
     try:
         for finding_id in finding_ids:
-            forget(conn, profile.name, finding_id)
-        conn.commit()
+            decisions.forget(conn, profile.name, finding_id)
     finally:
         conn.close()
-
-
-def fingerprint_of(rows: Sequence[dict[str, Any]]) -> str:
-    """The fingerprint of the contact version(s) the operator looked at when deciding."""
-    module = _service("gomoq.plan.fingerprint", "Fingerprinting contacts")
-    parts = [str(module.contact_fingerprint(r)) for r in rows]
-    return parts[0] if len(parts) == 1 else "+".join(sorted(parts))
 
 
 def build_plan(profile: Profile) -> tuple[Any, list[Any]]:

@@ -74,7 +74,9 @@ class Recorder:
     def __init__(self) -> None:
         self.saved: list[tuple[list[str], str | None, Any]] = []
 
-    def record(self, profile: Any, finding_ids: Any, decision: str, **kw: Any) -> None:
+    def record(
+        self, profile: Any, findings: Any, finding_ids: Any, decision: str, **kw: Any
+    ) -> None:
         self.saved.append((list(finding_ids), decision, kw.get("payload")))
 
     def forget(self, profile: Any, finding_ids: Any) -> None:
@@ -86,8 +88,6 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder()
     monkeypatch.setattr(bridge, "record_decisions", rec.record)
     monkeypatch.setattr(bridge, "forget_decisions", rec.forget)
-    monkeypatch.setattr(bridge, "fingerprint_of", lambda rows: "fp")
-    monkeypatch.setattr(bridge, "contact_fingerprints", lambda source, ids: ["fp"] * len(ids))
     return rec
 
 

@@ -152,7 +152,7 @@ class AttributesScreen(WorkbenchScreen):
         if profile is None or source is None:
             return
         finding_ids = list(group["finding_ids"])
-        contact_ids = list(group["contact_ids"])
+        findings = self.workbench.findings
         payload = {"attribute": group["field"], "value": value}
         label = {
             "flag": "flagged",
@@ -160,10 +160,7 @@ class AttributesScreen(WorkbenchScreen):
         }[decision]
 
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
-            prints = bridge.contact_fingerprints(source, contact_ids)
-            bridge.record_decisions(
-                profile, finding_ids, decision, fingerprint=prints, payload=payload
-            )
+            bridge.record_decisions(profile, findings, finding_ids, decision, payload=payload)
             return DecisionRecorded(finding_ids, decision, f"{group['field']}: {label}")
 
         self.recorded.append((group["field"], group["value"], decision, value))

@@ -137,13 +137,12 @@ class CallsScreen(WorkbenchScreen):
         if profile is None or source is None or rows is None or not targets:
             return
         picked = rows.filter(pl.col("contact_id").is_in(targets))
+        findings = self.workbench.findings
 
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
             pairs = picked.select("contact_id", "finding_ids").explode("finding_ids")
             done = pairs.get_column("finding_ids").to_list()
-            contacts = pairs.get_column("contact_id").to_list()
-            prints = bridge.contact_fingerprints(source, contacts)
-            bridge.record_decisions(profile, done, decision, fingerprint=prints)
+            bridge.record_decisions(profile, findings, done, decision)
             return DecisionRecorded(
                 done, decision, f"{len(targets)} contact(s) {ACTIONS[decision]}"
             )

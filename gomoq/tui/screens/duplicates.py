@@ -188,7 +188,7 @@ class DuplicatesScreen(WorkbenchScreen):
         cluster = self.queue[self.position]
         payload = merge_payload(view, self.survivor, self.choices) if decision == "merge" else None
         self.last.append(Undoable(self.position, cluster.finding_ids, cluster.decision))
-        self._save(cluster.finding_ids, decision, view.rows, payload)
+        self._save(cluster.finding_ids, decision, payload)
 
     def action_undo(self) -> None:
         """Take back the last decision made on this screen."""
@@ -198,13 +198,12 @@ class DuplicatesScreen(WorkbenchScreen):
             return
         undo = self.last.pop()
         self.position = undo.cluster_index
-        self._save(undo.finding_ids, undo.previous, [], None, undoing=True)
+        self._save(undo.finding_ids, undo.previous, None, undoing=True)
 
     def _save(
         self,
         finding_ids: list[str],
         decision: str | None,
-        rows: list[dict[str, Any]],
         payload: dict[str, Any] | None,
         *,
         undoing: bool = False,
@@ -212,18 +211,13 @@ class DuplicatesScreen(WorkbenchScreen):
         profile = self.workbench.profile
         assert profile is not None
         label = "undone" if undoing else LABELS.get(decision or "", str(decision))
+        findings = self.workbench.findings
 
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
             if decision is None:
                 bridge.forget_decisions(profile, finding_ids)
             else:
-                bridge.record_decisions(
-                    profile,
-                    finding_ids,
-                    decision,
-                    fingerprint=bridge.fingerprint_of(rows) if rows else "",
-                    payload=payload,
-                )
+                bridge.record_decisions(profile, findings, finding_ids, decision, payload=payload)
             return DecisionRecorded(finding_ids, decision, label)
 
         self.start("decision", "Saving", work, show=False)
