@@ -1,0 +1,194 @@
+"""Bulk attribute writes (`flag`, `set_attribute`) through `POST /contact/upsert`.
+
+Why upsert: 10,000 flags are 10 requests of 1,000 rows instead of 10,000 updates (Gomobile's
+guide advises batches for bulk writes). The catch is that upsert matches on the phone **as
+stored**, so each row sends the contact's stored phone; the answer's `data` names the contact
+each row landed on, and a row that landed elsewhere means the phone changed under us (a new
+contact was created, or another contact now holds that phone): that row is a conflict, a
+contact we created is soft-deleted again, and the operator is told.
+
+Before-images come from the local cache when it has the contact (the version the operator
+reviewed; reading 10,000 contacts one by one would take 1,000 s at 10 requests/s), otherwise
+from the server. Only the attribute that changes is sent (the full map when the server replaces
+maps, see `steps.attributes_body`), so nothing else on the contact is overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from gomoq.api import ApiError
+from gomoq.plan import steps as st
+from gomoq.plan.fingerprint import contact_fingerprint
+from gomoq.plan.journal import STEP_FINAL, ActionRow, StepRow
+
+if TYPE_CHECKING:
+    from gomoq.plan.engine import Engine
+
+
+async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:
+    """Prepare, batch and send the bulk units of a run."""
+    j, run = engine.journal, engine.run_id
+    shared = j.steps(run, shared=True)
+    in_flight: set[int] = set()
+    for step in shared:
+        if step.kind == "upsert" and step.state not in STEP_FINAL:
+            in_flight.update(int(r["seq"]) for r in step.payload["rows"])
+    fresh = [
+        u for u in units if u.seq not in in_flight and u.state in ("pending", "failed", "running")
+    ]
+    if fresh:
+        await _ensure_defs(engine, fresh, shared)
+        await _prepare(engine, fresh)
+    open_steps = [s for s in j.steps(run, shared=True) if s.state not in STEP_FINAL]
+    for step in [s for s in open_steps if s.kind == "create_attribute_def"]:
+        await engine.do_step(step)
+    upserts = [s for s in open_steps if s.kind == "upsert"]
+    sem = asyncio.Semaphore(4)
+
+    async def one(step: StepRow) -> None:
+        async with sem:
+            await _send_batch(engine, step)
+
+    await asyncio.gather(*(one(s) for s in upserts))
+
+
+async def _ensure_defs(engine: Engine, units: list[ActionRow], shared: list[StepRow]) -> None:
+    wanted: dict[str, str] = {}
+    for unit in units:
+        if unit.kind == "flag":
+            wanted.setdefault(unit.data["attribute"], unit.data.get("attribute_type", "text"))
+    if not wanted:
+        return
+    planned = {s.payload["name"] for s in shared if s.kind == "create_attribute_def"}
+    existing = {str(d.get("name")) for d in await engine.client.list_attribute_defs()}
+    missing = [
+        ("create_attribute_def", {"name": n, "display_name": n, "type": t})
+        for n, t in sorted(wanted.items())
+        if n not in existing and n not in planned
+    ]
+    if missing:
+        engine.journal.add_steps(engine.run_id, None, missing)
+
+
+async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
+    ids = [str(u.contact_id) for u in units]
+    images: dict[str, dict[str, Any]] = {}
+    if engine.cache_lookup is not None:
+        images.update(engine.cache_lookup(ids))
+    missing = [cid for cid in ids if cid not in images]
+    for lo in range(0, len(missing), 200):
+        read = await engine.read_contacts(missing[lo : lo + 200])
+        images.update({cid: c for cid, c in read.items() if c is not None})
+
+    rows: list[dict[str, Any]] = []
+    conflicts: dict[str, list[int]] = defaultdict(list)
+    unchanged: list[int] = []
+    saved: dict[str, dict[str, Any]] = {}
+    for unit in units:
+        cid = str(unit.contact_id)
+        image = images.get(cid)
+        if image is None:
+            conflicts[f"contact {cid} no longer exists (deleted since review)"].append(unit.seq)
+            continue
+        expect = unit.data.get("_expect", {}).get(cid) or engine.fingerprints.get(cid)
+        if expect is not None and contact_fingerprint(image) != expect:
+            conflicts[f"contact {cid} changed since review; not overwritten"].append(unit.seq)
+            continue
+        saved[cid] = image
+        row = st.upsert_row(
+            image, unit.data["attribute"], unit.data.get("value"), engine.attributes_update
+        )
+        if row is None:
+            unchanged.append(unit.seq)
+            continue
+        rows.append({"seq": unit.seq, "contact_id": cid, "row": row})
+    with engine.journal.transaction():
+        engine.journal.save_images(engine.run_id, saved)
+        for batch in st.batches(rows):
+            engine.journal.add_steps(engine.run_id, None, [("upsert", {"rows": batch})])
+        engine.journal.set_action_state(engine.run_id, [r["seq"] for r in rows], "running")
+    for message, seqs in conflicts.items():
+        engine.finish_units(seqs, "conflict", message)
+    engine.finish_units(unchanged, "done", "already had this value")
+
+
+async def _send_batch(engine: Engine, step: StepRow) -> None:
+    """Send one upsert batch and settle each of its rows' units."""
+    j, run = engine.journal, engine.run_id
+    items = step.payload["rows"]
+    j.mark_step(run, step.seq, "pending")
+    try:
+        result = await engine.client.upsert_contacts([i["row"] for i in items])
+    except ApiError as exc:
+        # Upsert by stored phone has the same effect when sent twice, so a resume re-sends it.
+        j.mark_step(run, step.seq, "pending")
+        engine.finish_units([i["seq"] for i in items], "failed", f"upsert failed: {exc}")
+        return
+    raw = result.raw if isinstance(result.raw, dict) else {}
+    data = raw.get("data") if isinstance(raw.get("data"), list) else None
+    error_at = {int(e.get("index", -1)): e for e in result.errors if isinstance(e, dict)}
+    attr_errors: dict[int, list[str]] = defaultdict(list)
+    for e in raw.get("attributeErrors") or []:
+        if isinstance(e, dict) and "index" in e:
+            attr_errors[int(e["index"])].append(str(e.get("message") or e.get("code")))
+    done: list[int] = []
+    failed: dict[str, list[int]] = defaultdict(list)
+    conflicts: dict[str, list[int]] = defaultdict(list)
+    cleanup: list[str] = []
+    afters: dict[str, dict[str, Any]] = {}
+    landed = iter(data or [])
+    for index, item in enumerate(items):
+        if index in error_at:
+            failed[f"rejected: {error_at[index].get('fieldErrors')}"].append(item["seq"])
+            continue
+        contact = next(landed, None) if data is not None else None
+        if index in attr_errors:
+            failed["; ".join(attr_errors[index])].append(item["seq"])
+            continue
+        if data is None:
+            if result.created:
+                failed["the server created contacts; re-sync to check"].append(item["seq"])
+            else:
+                done.append(item["seq"])
+            continue
+        if contact is None or str(contact.get("id")) != item["contact_id"]:
+            other = None if contact is None else str(contact.get("id"))
+            if contact is not None and other and _looks_created(contact, item["row"]):
+                cleanup.append(other)
+                msg = "its phone changed since review (the upsert created a contact, removed)"
+            else:
+                msg = f"its phone now belongs to contact {other}, which got the value"
+            conflicts[f"contact {item['contact_id']}: {msg}"].append(item["seq"])
+            continue
+        done.append(item["seq"])
+        afters[item["contact_id"]] = contact
+    for stray in cleanup:
+        try:
+            await engine.client.delete_contact(stray)
+        except ApiError as exc:
+            conflicts[f"could not remove contact {stray} created by mistake: {exc}"] += []
+    with j.transaction():
+        j.mark_step(
+            run,
+            step.seq,
+            "done",
+            result={"created": result.created, "updated": result.updated, "cleaned": cleanup},
+        )
+        for cid, after in afters.items():
+            j.set_after(run, cid, after)
+    engine.finish_units(done, "done")
+    for message, seqs in failed.items():
+        engine.finish_units(seqs, "failed", message)
+    for message, seqs in conflicts.items():
+        engine.finish_units(seqs, "conflict", message)
+
+
+def _looks_created(contact: dict[str, Any], row: dict[str, Any]) -> bool:
+    """A contact holding nothing but what our row sent: the upsert created it."""
+    keys = ("firstName", "lastName", "fullName", "primaryEmail")
+    return contact.get("primaryPhone") == row["primaryPhone"] and not any(
+        contact.get(k) for k in keys
+    )

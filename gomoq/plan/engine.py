@@ -1,0 +1,465 @@
+"""The apply engine: runs a journaled run's units of work against the API, resumably.
+
+Units (`journal_actions`) come in two families:
+
+- **one contact or one merge at a time** (`merge`, `delete`, `remove_from_audiences`, and undo's
+  `restore`): the contacts are re-read, compared with the fingerprints the operator reviewed
+  (changed → `conflict`, nothing sent), their before-images and the unit's steps are written in
+  one transaction, then the steps are sent in order. Units run concurrently (so the client's
+  pacer, not our waiting, is the bottleneck), but never two units on the same contact at once;
+- **bulk attribute writes** (`flag`, `set_attribute`): rows for `POST /contact/upsert`, in batches
+  of up to 1,000, sending only the attribute that changes (see `steps.attributes_body`).
+
+A step is marked `pending` before it is sent and `done` after. A step found `pending` (a kill, or
+an answer lost to a dropped connection) is checked on the server before anything is re-sent:
+an update is compared field by field, a delete is a 404, a re-create is looked up by phone; the
+remaining kinds (membership add/remove, upsert by stored phone) have the same effect when sent
+twice, and upsert answers name the contact each row landed on, so a row that created a contact
+(its phone changed under us) is found, cleaned up and reported as a conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gomoq.api import ApiError, Conflict, GomobileClient, NotFound, ServerError, TransportError
+from gomoq.errors import Cancelled
+from gomoq.plan import steps as st
+from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
+from gomoq.plan.model import STANDARD_FIELDS
+from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
+
+log = logging.getLogger("gomoq.plan")
+
+BULK_KINDS = ("flag", "set_attribute")
+SEND_ATTEMPTS = 4  # our own tries for POSTs whose outcome the client could not know
+MEMBER_PAGE = 100
+
+
+class UnitConflict(Exception):
+    """The unit must not go on: the server's data is not what was reviewed."""
+
+
+# A lookup of before-images from the local cache: ids -> API-shaped contacts (missing = unknown).
+CacheLookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
+# Undo's step builder for a `restore` unit: (engine, unit) -> (current images, steps).
+Preparer = Callable[
+    ["Engine", ActionRow], Awaitable[tuple[dict[str, dict[str, Any]], list[st.Step]]]
+]
+
+
+@dataclass
+class RunResult:
+    """What a run did: counts per outcome, the reasons, and how many requests it took."""
+
+    run_id: str
+    kind: str
+    state: str
+    done: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    pending: int = 0
+    messages: list[str] = field(default_factory=list)
+    requests: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed and nothing is left to do."""
+        return self.failed == 0 and self.pending == 0 and self.state != "cancelled"
+
+
+def _fields_match(contact: Mapping[str, Any], body: Mapping[str, Any], mode: str) -> bool:
+    """Whether an update's `body` is already reflected in `contact` (API shape)."""
+    api = to_api_shape(contact)
+    for key, value in body.items():
+        if key == "customAttributes":
+            attrs = api["customAttributes"]
+            if mode == "replace":
+                if attrs != {k: v for k, v in value.items() if v is not None}:
+                    return False
+            else:
+                for name, wanted in value.items():
+                    if wanted is None and name in attrs and attrs[name] is not None:
+                        return False
+                    if wanted is not None and attrs.get(name) != wanted:
+                        return False
+        elif key == "channels":
+            if list(api.get("channels") or []) != list(value or []):
+                return False
+        elif api.get(key) != value:
+            return False
+    return True
+
+
+class Engine:
+    """Runs the units of one journaled run (apply or undo) until each is final."""
+
+    def __init__(
+        self,
+        client: GomobileClient,
+        journal: Journal,
+        run_id: str,
+        *,
+        fingerprints: Mapping[str, str] | None = None,
+        region: str = "MA",
+        attributes_update: str = "merge",
+        progress: ProgressFn | None = None,
+        should_cancel: CancelFn | None = None,
+        cache_lookup: CacheLookup | None = None,
+        preparers: Mapping[str, Preparer] | None = None,
+        concurrency: int = 16,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.run_id = run_id
+        self.fingerprints = dict(fingerprints or {})
+        self.region = region
+        self.attributes_update = attributes_update
+        self.progress = progress
+        self.should_cancel = should_cancel
+        self.cache_lookup = cache_lookup
+        self.preparers = dict(preparers or {})
+        self.concurrency = concurrency
+        self._members: dict[str, list[str]] | None = None
+        self._members_lock = asyncio.Lock()
+        self._contact_locks: dict[str, asyncio.Lock] = {}
+        self._total = 0
+        self._finished = 0
+        self._cancelled = False
+
+    # -- running ------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Process every unit that is not final; raise `Cancelled` when asked to stop."""
+        units = self.journal.actions(self.run_id)
+        self._total = len(units)
+        # failed units are tried again on resume (their confirmed steps are not re-sent)
+        todo = [u for u in units if u.state not in ("done", "conflict")]
+        self._finished = self._total - len(todo)
+        self._report()
+        bulk = [u for u in todo if u.kind in BULK_KINDS]
+        single = [u for u in todo if u.kind not in BULK_KINDS]
+        if bulk:
+            await self._run_bulk(bulk)
+        check_cancel(self.should_cancel)
+        if single:
+            await self._run_singles(single)
+        if self._cancelled:
+            raise Cancelled("Apply cancelled; `gomoq apply --resume` finishes it.")
+        self._report(finished=True)
+
+    def _report(self, *, finished: bool = False, message: str | None = None) -> None:
+        if self.progress is not None:
+            self.progress(
+                ProgressEvent(
+                    "apply", self._finished, self._total, "actions", message, finished=finished
+                )
+            )
+
+    def _finish_unit(self, seqs: int | Sequence[int], state: str, message: str | None) -> None:
+        self.journal.set_action_state(self.run_id, seqs, state, message)
+        self._finished += 1 if isinstance(seqs, int) else len(seqs)
+        self._report()
+
+    # -- memberships -----------------------------------------------------------------------
+    async def memberships(self) -> dict[str, list[str]]:
+        """contact id → static audiences it is an active member of (read once per run)."""
+        async with self._members_lock:
+            if self._members is None:
+                self._members = await self._load_memberships()
+            return self._members
+
+    async def _load_memberships(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        page = 1
+        audiences: list[dict[str, Any]] = []
+        while True:
+            got = await self.client.list_audiences(page, 100)
+            audiences += got.data
+            if not got.meta.has_next_page or not got.data:
+                break
+            page += 1
+        for audience in audiences:
+            if str(audience.get("type", "static")) != "static":
+                continue
+            aid = str(audience["id"])
+            page = 1
+            while True:
+                got = await self.client.list_audience_members(aid, page, MEMBER_PAGE)
+                for member in got.data:
+                    if str(member.get("membershipStatus", "active")) == "active":
+                        index.setdefault(str(member["id"]), []).append(aid)
+                if not got.meta.has_next_page or not got.data:
+                    break
+                page += 1
+        return index
+
+    # -- single units ------------------------------------------------------------------------
+    async def _run_singles(self, units: list[ActionRow]) -> None:
+        queue: asyncio.Queue[ActionRow] = asyncio.Queue()
+        for unit in units:
+            queue.put_nowait(unit)
+
+        async def worker() -> None:
+            while not queue.empty():
+                if self.should_cancel is not None and self.should_cancel():
+                    self._cancelled = True
+                    return
+                unit = queue.get_nowait()
+                await self._run_unit(unit)
+
+        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+
+    def _unit_contacts(self, unit: ActionRow) -> list[str]:
+        data = unit.data
+        if unit.kind == "merge":
+            return [data["survivor"], *data["losers"]]
+        ids = list(data.get("contacts") or [])
+        if unit.contact_id:
+            ids.append(unit.contact_id)
+        return sorted(set(ids) | set(data.get("touches", [])))
+
+    async def _run_unit(self, unit: ActionRow) -> None:
+        ids = sorted(set(self._unit_contacts(unit)))
+        locks = [self._contact_locks.setdefault(cid, asyncio.Lock()) for cid in ids]
+        for lock in locks:  # sorted order: no deadlock between units sharing contacts
+            await lock.acquire()
+        try:
+            steps = self.journal.steps(self.run_id, unit.seq)
+            if not steps and unit.state in ("pending", "failed"):
+                prepared = await self._prepare(unit)
+                if prepared is None:
+                    return
+                steps = prepared
+            for step in steps:
+                if step.state in STEP_FINAL:
+                    continue
+                check_cancel(self.should_cancel)
+                await self.do_step(step)
+            self._finish_unit(unit.seq, "done", unit.message)
+        except UnitConflict as exc:
+            self._finish_unit(unit.seq, "conflict", str(exc))
+        except Cancelled:
+            self._cancelled = True
+        except ApiError as exc:
+            self._finish_unit(unit.seq, "failed", str(exc))
+        finally:
+            for lock in locks:
+                lock.release()
+
+    async def read_contacts(self, ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """Live contacts by id (None for a missing or deleted one), read concurrently."""
+
+        async def one(cid: str) -> tuple[str, dict[str, Any] | None]:
+            try:
+                return cid, await self.client.get_contact(cid)
+            except NotFound:
+                return cid, None
+
+        return dict(await asyncio.gather(*(one(c) for c in ids)))
+
+    def check_reviewed(
+        self, contacts: Mapping[str, Mapping[str, Any] | None], expect: Mapping[str, str]
+    ) -> None:
+        """Raise `UnitConflict` when a contact is gone or differs from the reviewed version."""
+        for cid, contact in contacts.items():
+            if contact is None:
+                raise UnitConflict(f"contact {cid} no longer exists (deleted since review)")
+            wanted = expect.get(cid)
+            if wanted is not None and contact_fingerprint(contact) != wanted:
+                raise UnitConflict(f"contact {cid} changed since review; not overwritten")
+
+    async def _prepare(self, unit: ActionRow) -> list[StepRow] | None:
+        """Read, check and plan a unit; returns its journaled steps (None when it ended)."""
+        try:
+            if unit.kind in self.preparers:
+                images, steps = await self.preparers[unit.kind](self, unit)
+                notes: list[str] = []
+            else:
+                images, steps, notes = await self._prepare_apply(unit)
+        except UnitConflict as exc:
+            self._finish_unit(unit.seq, "conflict", str(exc))
+            return None
+        except ApiError as exc:
+            self._finish_unit(unit.seq, "failed", str(exc))
+            return None
+        message = "; ".join(notes) or None
+        with self.journal.transaction():
+            for cid, image in images.items():
+                self.journal.save_image(self.run_id, cid, image)
+            self.journal.add_steps(self.run_id, unit.seq, steps)
+            self.journal.set_action_state(self.run_id, unit.seq, "running", message)
+        unit.message = message
+        return self.journal.steps(self.run_id, unit.seq)
+
+    async def _prepare_apply(
+        self, unit: ActionRow
+    ) -> tuple[dict[str, dict[str, Any]], list[st.Step], list[str]]:
+        ids = self._unit_contacts(unit)
+        contacts = await self.read_contacts(ids)
+        expect = {**self.fingerprints, **unit.data.get("_expect", {})}
+        self.check_reviewed(contacts, expect)
+        live = {cid: c for cid, c in contacts.items() if c is not None}
+        members = await self.memberships()
+        images = {cid: {**c, "_memberships": list(members.get(cid, []))} for cid, c in live.items()}
+        data = unit.data
+        if unit.kind == "merge":
+            from gomoq.plan.model import action_from_dict
+
+            clean = {k: v for k, v in data.items() if not k.startswith("_")}
+            action = action_from_dict({**clean, "kind": "merge"})
+            assert action.kind == "merge"
+            survivor = live[data["survivor"]]
+            losers = [live[cid] for cid in data["losers"]]
+            steps, _result, notes = st.merge_steps(
+                action,  # type: ignore[arg-type]
+                survivor,
+                losers,
+                members,
+                region=self.region,
+                attributes_update=self.attributes_update,
+            )
+            return images, steps, notes
+        cid = str(unit.contact_id)
+        if unit.kind == "delete":
+            return images, st.delete_steps(cid), []
+        if unit.kind == "remove_from_audiences":
+            only = data.get("audiences")
+            return images, st.remove_steps(cid, members.get(cid, []), only), []
+        raise UnitConflict(f"unknown action kind {unit.kind}")
+
+    # -- steps --------------------------------------------------------------------------------
+    async def do_step(self, step: StepRow) -> None:
+        """Send one step (checking a `pending` one on the server first) and journal it."""
+        if step.state == "pending" and await self._landed(step):
+            self._confirm(step, {"verified": True})
+            return
+        for attempt in range(SEND_ATTEMPTS):
+            self.journal.mark_step(self.run_id, step.seq, "pending")
+            try:
+                result = await self._send(step)
+            except (TransportError, ServerError) as exc:
+                # The client gave up, or would not re-send a POST whose fate it cannot know.
+                if attempt + 1 < SEND_ATTEMPTS and await self._landed(step):
+                    self._confirm(step, {"verified": True})
+                    return
+                if attempt + 1 >= SEND_ATTEMPTS:
+                    raise
+                log.warning("step %s: %s; checking and retrying", step.kind, exc)
+                await asyncio.sleep(0.2 * (attempt + 1))
+                continue
+            self._confirm(step, result)
+            return
+
+    def _confirm(self, step: StepRow, result: Any) -> None:
+        with self.journal.transaction():
+            self.journal.mark_step(self.run_id, step.seq, "done", result=result)
+            p = step.payload
+            if step.kind == "update" and isinstance(result, dict) and "id" in result:
+                self.journal.set_after(self.run_id, p["contact_id"], result)
+            elif step.kind == "delete":
+                self.journal.set_after(self.run_id, p["contact_id"], {"deleted": True})
+            elif step.kind == "create" and isinstance(result, dict) and "id" in result:
+                self.journal.map_id(self.run_id, p["old_id"], str(result["id"]))
+        step.state = "done"
+
+    def _ids(self, ids: Sequence[str]) -> list[str]:
+        """Resolve `new:<old id>` placeholders to the id a re-created contact got."""
+        if not any(i.startswith("new:") for i in ids):
+            return list(ids)
+        mapping = self.journal.id_map(self.run_id)
+        return [mapping.get(i[4:], i[4:]) if i.startswith("new:") else i for i in ids]
+
+    async def _send(self, step: StepRow) -> Any:
+        p = step.payload
+        kind = step.kind
+        if kind == "update":
+            try:
+                return await self.client.update_contact(p["contact_id"], p["body"])
+            except NotFound:
+                raise UnitConflict(f"contact {p['contact_id']} was deleted meanwhile") from None
+            except Conflict as exc:
+                raise UnitConflict(f"update of {p['contact_id']} refused: {exc}") from None
+        if kind == "delete":
+            try:
+                return await self.client.delete_contact(p["contact_id"])
+            except NotFound:
+                return {"alreadyDeleted": True}
+        if kind == "add_members":
+            return await self.client.add_audience_contacts(
+                p["audience_id"], self._ids(p["contact_ids"])
+            )
+        if kind == "remove_members":
+            return await self.client.remove_audience_contacts(
+                p["audience_id"], self._ids(p["contact_ids"])
+            )
+        if kind == "create":
+            created = await self.client.create_contact(p["body"])
+            return created.contact
+        if kind == "create_attribute_def":
+            try:
+                return await self.client.create_attribute_def(p["display_name"], p["type"])
+            except Conflict:
+                return {"exists": True}
+        raise ValueError(f"unknown step kind {kind}")
+
+    async def _landed(self, step: StepRow) -> bool:
+        """Whether an unconfirmed step already took effect on the server."""
+        p = step.payload
+        try:
+            if step.kind == "update":
+                try:
+                    contact = await self.client.get_contact(p["contact_id"])
+                except NotFound:
+                    return False
+                return _fields_match(contact, p["body"], self.attributes_update)
+            if step.kind == "delete":
+                try:
+                    await self.client.get_contact(p["contact_id"])
+                except NotFound:
+                    return True
+                return False
+            if step.kind == "create":
+                found = await self.find_created(p["body"])
+                if found is not None:
+                    self.journal.map_id(self.run_id, p["old_id"], str(found["id"]))
+                    return True
+                return False
+            if step.kind == "create_attribute_def":
+                names = {str(d.get("name")) for d in await self.client.list_attribute_defs()}
+                return p["name"] in names
+        except (TransportError, ServerError):
+            return False
+        # membership add/remove: sending twice has the effect of sending once
+        return False
+
+    async def find_created(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A live contact with exactly this phone and these names (a create that landed)."""
+        phone = str(body["primaryPhone"])
+        page = await self.client.list_contacts(1, 100, search=phone)
+        for contact in page.data:
+            if contact.get("primaryPhone") != phone:
+                continue
+            if all(contact.get(k) == body.get(k) for k in STANDARD_FIELDS if k in body):
+                return contact
+        return None
+
+    # -- bulk ---------------------------------------------------------------------------------
+    async def _run_bulk(self, units: list[ActionRow]) -> None:
+        from gomoq.plan.bulk import run_bulk
+
+        await run_bulk(self, units)
+
+    def finish_units(self, seqs: Sequence[int], state: str, message: str | None = None) -> None:
+        """Public for `gomoq.plan.bulk`: record a final state for many units."""
+        if seqs:
+            self._finish_unit(list(seqs), state, message)
+
+    def final_states(self) -> tuple[str, ...]:
+        """The unit states that end a unit."""
+        return ACTION_FINAL

@@ -1,0 +1,311 @@
+"""Plans, apply, resume, undo and history for the CLI and the TUI alike (style habit 1).
+
+Every function takes `progress` / `should_cancel` callbacks and returns a result; none prints.
+Async work runs inside `asyncio.run`, so call these from a thread worker in the TUI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gomoq.config import Profile
+from gomoq.errors import Cancelled, UsageError
+from gomoq.plan import journal as jr
+from gomoq.plan.diff import DiffRow, describe_plan
+from gomoq.plan.engine import Engine, RunResult
+from gomoq.plan.model import MergeAction, Plan, PlanError, action_to_dict
+from gomoq.plan.undo import prepare_restore, undo_units
+from gomoq.progress import CancelFn, ProgressFn
+
+__all__ = [
+    "DiffRow",
+    "RunResult",
+    "RunSummary",
+    "apply",
+    "describe",
+    "history",
+    "plan_auto",
+    "plan_from_decisions",
+    "resume",
+    "undo",
+]
+
+ATTRIBUTE_MODES = ("merge", "replace")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of `gomoq history`."""
+
+    run_id: str
+    kind: str
+    created_at: str
+    finished_at: str | None
+    plan: str | None
+    state: str
+    counts: dict[str, int]
+    undo_of: str | None
+
+
+def expand(plan: Plan) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+    """The journal units of a plan: one per merge, one per contact of every other action."""
+    units: list[tuple[str, str, str | None, dict[str, Any]]] = []
+    for action in plan.actions:
+        data = action_to_dict(action)
+        data.pop("kind")
+        if isinstance(action, MergeAction):
+            units.append((action.id, action.kind, action.survivor, data))
+            continue
+        for cid in action.contact_ids():
+            units.append((action.id, action.kind, cid, {**data, "contacts": [cid]}))
+    return units
+
+
+def _journal() -> jr.Journal:
+    return jr.Journal(jr.connect())
+
+
+def _cache_lookup(profile: Profile) -> Any:
+    from gomoq.plan.cachepatch import cache_lookup
+
+    return cache_lookup(profile.name)
+
+
+def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool) -> RunResult:
+    run = journal.run(run_id)
+    assert run is not None
+    counts = journal.counts(run_id)
+    done = counts.get("done", 0)
+    conflicts = counts.get("conflict", 0)
+    failed = counts.get("failed", 0)
+    pending = sum(v for k, v in counts.items() if k not in jr.ACTION_FINAL)
+    if cancelled:
+        state = "cancelled"
+    elif pending:
+        state = "running"
+    else:
+        state = "done" if not (conflicts or failed) else "partial"
+    journal.set_run_state(run_id, state, finished=state in ("done", "partial"))
+    messages = [
+        f"{a.action_id}{f' ({a.contact_id})' if a.contact_id else ''}: {a.state}: {a.message}"
+        for a in journal.actions(run_id, states=("conflict", "failed"))
+    ]
+    return RunResult(
+        run_id,
+        str(run["kind"]),
+        state,
+        done=done,
+        conflicts=conflicts,
+        failed=failed,
+        pending=pending,
+        messages=messages,
+        requests=requests,
+    )
+
+
+async def _drive(
+    profile: Profile,
+    journal: jr.Journal,
+    run_id: str,
+    *,
+    progress: ProgressFn | None,
+    should_cancel: CancelFn | None,
+    concurrency: int,
+) -> RunResult:
+    from gomoq.api import open_client
+
+    run = journal.run(run_id)
+    assert run is not None
+    options = json.loads(run["options_json"])
+    plan = json.loads(run["plan_json"])
+    cancelled = False
+    async with open_client(profile) as client:
+        engine = Engine(
+            client,
+            journal,
+            run_id,
+            fingerprints=plan.get("fingerprints", {}),
+            region=profile.region,
+            attributes_update=options.get("attributes_update", "merge"),
+            progress=progress,
+            should_cancel=should_cancel,
+            cache_lookup=_cache_lookup(profile),
+            preparers={"restore": prepare_restore},
+            concurrency=concurrency,
+        )
+        try:
+            await engine.run()
+        except Cancelled:
+            cancelled = True
+        requests = int(getattr(client, "stats", {}).get("requests", 0))
+    result = _result(journal, run_id, requests=requests, cancelled=cancelled)
+    from gomoq.plan.cachepatch import patch_cache
+
+    patch_cache(profile.name, journal, run_id)
+    return result
+
+
+def apply(
+    profile: Profile,
+    plan: Plan,
+    *,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+    plan_path: str | Path | None = None,
+    attributes_update: str = "merge",
+    concurrency: int = 16,
+) -> RunResult:
+    """Apply `plan` to `profile`'s organisation, journaled; `dry_run` sends nothing."""
+    if plan.profile != profile.name:
+        raise PlanError(
+            f"The plan was made for profile {plan.profile!r}, not {profile.name!r}; "
+            "use --profile to choose."
+        )
+    if attributes_update not in ATTRIBUTE_MODES:
+        raise UsageError(f"attributes_update must be one of {', '.join(ATTRIBUTE_MODES)}.")
+    units = expand(plan)
+    if dry_run:
+        return RunResult("(dry run)", "apply", "dry-run", pending=len(units), dry_run=True)
+    journal = _journal()
+    run_id = journal.new_run(
+        profile.name,
+        "apply",
+        plan.to_dict(),
+        plan_path=None if plan_path is None else str(plan_path),
+        options={"attributes_update": attributes_update},
+    )
+    journal.add_actions(run_id, units)
+    return asyncio.run(
+        _drive(
+            profile,
+            journal,
+            run_id,
+            progress=progress,
+            should_cancel=should_cancel,
+            concurrency=concurrency,
+        )
+    )
+
+
+def resume(
+    profile: Profile,
+    run_id: str,
+    *,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+    concurrency: int = 16,
+) -> RunResult:
+    """Finish an interrupted apply or undo run: confirmed steps are never re-sent."""
+    journal = _journal()
+    run = journal.run(run_id)
+    if run is None:
+        raise UsageError(f"There is no run {run_id}; `gomoq history` lists them.")
+    if run["profile"] != profile.name:
+        raise UsageError(f"Run {run_id} belongs to profile {run['profile']!r}.")
+    journal.set_run_state(run_id, "running")
+    return asyncio.run(
+        _drive(
+            profile,
+            journal,
+            run_id,
+            progress=progress,
+            should_cancel=should_cancel,
+            concurrency=concurrency,
+        )
+    )
+
+
+def undo(
+    profile: Profile,
+    run_id: str,
+    *,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+    concurrency: int = 16,
+) -> RunResult:
+    """Reverse an applied run from its before-images, as a new journaled run."""
+    journal = _journal()
+    run = journal.run(run_id)
+    if run is None:
+        raise UsageError(f"There is no run {run_id}; `gomoq history` lists them.")
+    if run["profile"] != profile.name:
+        raise UsageError(f"Run {run_id} belongs to profile {run['profile']!r}.")
+    done_undo = [
+        r
+        for r in journal.runs(profile.name)
+        if r["undo_of"] == run_id and r["state"] != "cancelled"
+    ]
+    if done_undo:
+        raise UsageError(
+            f"Run {run_id} was already undone by run {done_undo[0]['id']}"
+            + (
+                f"; resume that with `gomoq apply --resume {done_undo[0]['id']}`."
+                if done_undo[0]["state"] == "running"
+                else "."
+            )
+        )
+    units = undo_units(journal, run_id)
+    if dry_run:
+        return RunResult("(dry run)", "undo", "dry-run", pending=len(units), dry_run=True)
+    options = json.loads(run["options_json"])
+    undo_id = journal.new_run(
+        profile.name, "undo", {"undo_of": run_id}, undo_of=run_id, options=options
+    )
+    journal.add_actions(undo_id, units)
+    return asyncio.run(
+        _drive(
+            profile,
+            journal,
+            undo_id,
+            progress=progress,
+            should_cancel=should_cancel,
+            concurrency=concurrency,
+        )
+    )
+
+
+def history(profile: Profile | str) -> list[RunSummary]:
+    """Every run of the profile, newest first."""
+    name = profile if isinstance(profile, str) else profile.name
+    journal = _journal()
+    return [
+        RunSummary(
+            run_id=r["id"],
+            kind=r["kind"],
+            created_at=r["created_at"],
+            finished_at=r["finished_at"],
+            plan=r["plan_path"],
+            state=r["state"],
+            counts=journal.counts(r["id"]),
+            undo_of=r["undo_of"],
+        )
+        for r in journal.runs(name)
+    ]
+
+
+def describe(plan: Plan) -> list[DiffRow]:
+    """The plan's changes field by field (before from the local cache when there is one)."""
+    from gomoq.plan.cachepatch import cache_lookup
+
+    return describe_plan(plan, cache_lookup(plan.profile))
+
+
+def plan_from_decisions(profile: Profile) -> Plan:
+    """A plan from the decisions taken in review (`gomoq.state.decisions`)."""
+    from gomoq.plan.auto import from_decisions
+
+    return from_decisions(profile)
+
+
+def plan_auto(profile: Profile, rules: Sequence[str]) -> Plan:
+    """A plan built headless from the current findings by `rules` (see `gomoq.plan.auto`)."""
+    from gomoq.plan.auto import auto_plan
+
+    return auto_plan(profile, rules)
