@@ -135,7 +135,7 @@ class Gate:
         if r_malformed < faults.malformed_rate:
             status = 200
             body = body[: max(1, len(body) // 2)] if len(body) > 2 else b'{"data": ['
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
             headers.append((b"content-type", b"application/json"))
         out = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         out.append((b"content-length", str(len(body)).encode()))

@@ -1,0 +1,141 @@
+"""Bad input never answers 500, never takes the server down, never corrupts the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gomoq.sandbox.app import SandboxApp
+from tests.sandbox.conftest import assert_error
+
+UNICODE_NAMES = ["محمد", "Zoë-Élodie", "李小龙", "👩🏽‍💻 Dev", 'O\'Brien "Q"', "ⴰⵎⴰⵣⵉⵖ"]
+
+
+def _integrity(db: Path) -> tuple[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        count = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+        return ok, count
+    finally:
+        conn.close()
+
+
+async def test_unicode_round_trips(client: httpx.AsyncClient) -> None:
+    for i, name in enumerate(UNICODE_NAMES):
+        r = await client.post(
+            "/api/contact",
+            json={
+                "primaryPhone": f"+21262222{i:04d}",
+                "firstName": name,
+                "city": name + "ville",
+                "customAttributes": {"interests": [name, "تقنية"]},
+            },
+        )
+        assert r.status_code == 201, r.text
+        got = (await client.get(f"/api/contact/{r.json()['contact']['id']}")).json()
+        assert got["firstName"] == name and got["customAttributes"]["interests"][0] == name
+    found = (await client.get("/api/contact", params={"search": "محمد"})).json()
+    assert found["meta"]["total"] == 1
+    arabic_digits = await client.post("/api/contact", json={"primaryPhone": "٠٦١٢٣٤٥٦٧٨"})
+    assert arabic_digits.status_code == 201  # stored as written, like the real API
+
+
+async def test_hostile_bodies(client: httpx.AsyncClient, small_db: Path) -> None:
+    huge = "x" * 1_000_000
+    cases: list[tuple[str, str, bytes | object]] = [
+        ("POST", "/api/contact", {"primaryPhone": "+212611111111", "firstName": huge}),
+        ("POST", "/api/contact", {"primaryPhone": huge}),
+        ("POST", "/api/contact/upsert", {"data": huge}),
+        ("POST", "/api/contact", b"\xff\xfe\x00garbage"),
+        ("POST", "/api/contact", b'{"primaryPhone": "\\ud800abc"}'),
+        ("POST", "/api/contact", b"[" * 5000 + b"]" * 5000),
+        ("POST", "/api/contact", b"null"),
+        ("POST", "/api/contact", {"primaryPhone": None, "firstName": {"$gt": ""}}),
+        ("POST", "/api/contact", {"primaryPhone": ["+212611111111"]}),
+        ("POST", "/api/contact", {"primaryPhone": True}),
+        ("POST", "/api/contact", {"primaryPhone": "+212611111111", "channels": [1, None]}),
+        ("POST", "/api/custom-attributes", {"displayName": huge, "type": "text"}),
+        ("POST", "/api/audience", {"name": ["a"]}),
+        ("POST", "/api/calls/export", b"{{{"),
+        ("PUT", "/_admin/faults", b"not json"),
+        ("PUT", "/_admin/faults", [1, 2]),
+    ]
+    before = _integrity(small_db)
+    for method, path, body in cases:
+        if isinstance(body, bytes):
+            r = await client.request(
+                method, path, content=body, headers={"content-type": "application/json"}
+            )
+        else:
+            r = await client.request(method, path, json=body)
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:200])
+        assert_error(r, r.status_code)
+        assert len(r.content) < 3_000_000
+    assert _integrity(small_db) == before
+    # A 1 MB attribute text value is not stored (text is capped at 1000 characters).
+    r = await client.post(
+        "/api/contact",
+        json={"primaryPhone": "+212611111111", "customAttributes": {"interests": huge}},
+    )
+    assert r.status_code == 201
+    assert r.json()["contact"]["customAttributes"] == {}
+    assert r.json()["attributeErrors"][0]["name"] == "interests"
+    assert (await client.get("/api/users/me")).status_code == 200
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    body = b'{"data": [' + b",".join([b'{"primaryPhone": "+212600000000"}'] * 600_000) + b"]}"
+    assert len(body) > 16 * 1024 * 1024
+    r = await client.post(
+        "/api/contact/upsert", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(r, 413, "PAYLOAD_TOO_LARGE")
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+contact_keys = st.sampled_from(
+    [
+        "primaryPhone",
+        "firstName",
+        "lastName",
+        "primaryEmail",
+        "gender",
+        "channels",
+        "customAttributes",
+        "zip",
+        "other",
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.dictionaries(contact_keys, json_values, max_size=6))
+async def test_fuzzed_contact_bodies_never_500(app: SandboxApp, body: dict) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://s",
+        headers={"X-API-Key": app.sandbox.api_key},
+    ) as c:
+        created = await c.post("/api/contact", json=body)
+        assert created.status_code in (201, 400, 409), created.text
+        upsert = await c.post("/api/contact/upsert", json={"data": [body, body]})
+        assert upsert.status_code == 200, upsert.text
+        listed = await c.get("/api/contact", params={"limit": 100, "include": "customAttributes"})
+        assert listed.status_code == 200
