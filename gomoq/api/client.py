@@ -54,6 +54,7 @@ log = logging.getLogger("gomoq.api")
 
 USER_AGENT = f"gomoq/{__version__}"
 DEFAULT_MAX_IN_FLIGHT = 16
+DOWNLOAD_TIMEOUT = 300.0  # seconds, for a calls-export CSV
 
 
 def _segment(value: object) -> str:
@@ -180,6 +181,7 @@ class GomobileClient:
         params: Mapping[str, Any] | None,
         json_body: Any,
         drop_auth: bool,
+        timeout: float,
     ) -> httpx.Response:
         content = orjson.dumps(json_body) if json_body is not None else None
         request = self._http.build_request(
@@ -193,7 +195,7 @@ class GomobileClient:
             request.headers.pop("X-API-Key", None)
             request.headers.pop("Authorization", None)
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(timeout):
                 return await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _AttemptFailed(
@@ -202,7 +204,7 @@ class GomobileClient:
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _AttemptFailed(
                 f"{method} {urlsplit(str(request.url)).path} to {self.base_url} got no answer "
-                f"within {self.timeout:g} s.",
+                f"within {timeout:g} s.",
                 sent=True,
             ) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -235,6 +237,7 @@ class GomobileClient:
         json_body: Any = None,
         text: bool = False,
         absolute_url: str | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """Send with pacing and retries; return decoded JSON (or text); raise `ApiError`."""
         url = absolute_url or path.lstrip("/")
@@ -251,7 +254,9 @@ class GomobileClient:
                 started = time.monotonic()
                 self.stats["requests"] += 1
                 try:
-                    response = await self._send_once(method, url, params, json_body, drop_auth)
+                    response = await self._send_once(
+                        method, url, params, json_body, drop_auth, timeout or self.timeout
+                    )
                 except _AttemptFailed as failure:
                     can_retry = failure.retryable and (idempotent or not failure.sent)
                     if can_retry and attempt < self.max_retries:
@@ -512,7 +517,14 @@ class GomobileClient:
                 f"The calls export {export_id} has no download URL (status {status})."
             )
         absolute = urljoin(self.base_url + "/", url)
-        text = await self._request("GET", urlsplit(absolute).path, text=True, absolute_url=absolute)
+        # A whole organisation's calls can be tens of MB: allow more than one page's timeout.
+        text = await self._request(
+            "GET",
+            urlsplit(absolute).path,
+            text=True,
+            absolute_url=absolute,
+            timeout=max(self.timeout, DOWNLOAD_TIMEOUT),
+        )
         assert isinstance(text, str)
         return text
 
