@@ -1,0 +1,125 @@
+"""The checks by name, and running them.
+
+Every check module `gomoq.checks.<name>` has a `run` function. The native form is
+`run(tables: CheckInput, settings: CheckSettings)`; the phones and duplicates checks may take
+plain frames instead (`run(contacts, phones, settings[, calls])`): `run_check` looks at the
+parameter names and passes what is asked for (`tables`, `settings`, or any cache table by name,
+and `phones`: the normalised phones frame).
+
+The result of every check is conformed to the findings shape plus a `data_fingerprint` column
+(null unless the check supplies one; see `gomoq.state.decisions.fingerprints`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from gomoq.cache.schema import TABLES
+from gomoq.checks.base import CheckInput
+from gomoq.checks.findings import FINDINGS_SCHEMA, conform
+from gomoq.checks.settings import CHECK_NAMES, CheckSettings
+from gomoq.errors import UsageError
+from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
+
+RunFn = Callable[..., pl.DataFrame]
+
+RESULT_SCHEMA: dict[str, pl.DataType] = {**FINDINGS_SCHEMA, "data_fingerprint": pl.String()}
+
+
+def available() -> list[str]:
+    """The checks this installation has, in the canonical order."""
+    return [n for n in CHECK_NAMES if importlib.util.find_spec(f"gomoq.checks.{n}") is not None]
+
+
+def resolve(names: list[str] | None, settings: CheckSettings) -> list[str]:
+    """The checks to run: `names` (validated) or the profile's enabled ones that exist."""
+    have = available()
+    if names is None:
+        return [n for n in have if n in settings.enabled]
+    unknown = [n for n in names if n not in CHECK_NAMES]
+    if unknown:
+        raise UsageError(
+            f"Unknown check(s): {', '.join(unknown)}; choose among {', '.join(CHECK_NAMES)}."
+        )
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise UsageError(f"This gomoq has no {', '.join(missing)} check yet.")
+    return list(dict.fromkeys(names))
+
+
+def get(name: str) -> RunFn:
+    """The `run` function of check `name`."""
+    module = importlib.import_module(f"gomoq.checks.{name}")
+    fn: RunFn = module.run
+    return fn
+
+
+def _arguments(fn: RunFn, tables: CheckInput, settings: CheckSettings) -> dict[str, Any]:
+    """Keyword arguments for `fn` by parameter name (see the module docstring)."""
+    kwargs: dict[str, Any] = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        if name == "tables":
+            kwargs[name] = tables
+        elif name == "settings":
+            kwargs[name] = settings
+        elif name == "phones":
+            kwargs[name] = tables.normalised_phones(settings.region)
+        elif name in TABLES:
+            kwargs[name] = tables.table(name)
+        elif param.default is inspect.Parameter.empty:
+            raise TypeError(f"check parameter {name!r} is not something the runner can pass")
+    return kwargs
+
+
+def run_check(name: str, tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """Run one check; its findings in `RESULT_SCHEMA` (check column forced to `name`)."""
+    fn = get(name)
+    raw = fn(**_arguments(fn, tables, settings))
+    if isinstance(raw, pl.LazyFrame):
+        raw = raw.collect()
+    out = conform(raw).with_columns(pl.lit(name).alias("check"))
+    fingerprint = (
+        raw["data_fingerprint"].cast(pl.String)
+        if "data_fingerprint" in raw.columns
+        else pl.Series("data_fingerprint", [None] * raw.height, dtype=pl.String)
+    )
+    return out.with_columns(fingerprint.alias("data_fingerprint"))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's findings and how long it took."""
+
+    name: str
+    findings: pl.DataFrame
+    seconds: float
+
+
+def run_all(
+    names: list[str],
+    tables: CheckInput,
+    settings: CheckSettings,
+    *,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+) -> list[CheckResult]:
+    """Run `names` in order, reporting progress and honouring cancel between checks."""
+    results = []
+    for i, name in enumerate(names):
+        check_cancel(should_cancel)
+        if progress:
+            progress(ProgressEvent("checks", i, len(names), unit="checks", message=name))
+        start = time.perf_counter()
+        findings = run_check(name, tables, settings)
+        results.append(CheckResult(name, findings, time.perf_counter() - start))
+    if progress:
+        progress(ProgressEvent("checks", len(names), len(names), unit="checks", finished=True))
+    return results

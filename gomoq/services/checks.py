@@ -1,0 +1,311 @@
+"""Running the checks for the CLI (`gomoq check`) and the app alike.
+
+`run_checks(profile, ...)` opens the profile's current cache snapshot, runs the enabled (or
+asked-for) checks with the profile's thresholds, re-applies the remembered decisions and returns
+a `CheckRun`: the findings (findings shape + `data_fingerprint` + `decision`) and a summary per
+check (counts by severity), the unknown call statuses seen, and what changed since the previous
+snapshot when there is one. `run_checks_on(tables, settings, ...)` does the same on frames
+already in memory (tests, benchmarks).
+
+`record_decision(profile_name, finding_ids, decision, ...)` is the headless way to decide
+(`gomoq decide`): it re-runs the checks to learn each finding's current data fingerprint.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from gomoq.checks import registry
+from gomoq.checks.base import CheckInput
+from gomoq.checks.findings import SEVERITIES
+from gomoq.checks.settings import CheckSettings
+from gomoq.config import Profile
+from gomoq.errors import UsageError
+from gomoq.progress import CancelFn, ProgressFn, check_cancel
+from gomoq.state import db, decisions
+
+SEVERITY_RANK = {"error": 0, "warn": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """One check's outcome: findings shown by severity, decided and hidden counts, time."""
+
+    name: str
+    error: int = 0
+    warn: int = 0
+    info: int = 0
+    decided: int = 0
+    dismissed_hidden: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        """Findings shown (dismissed ones excluded unless asked for)."""
+        return self.error + self.warn + self.info
+
+
+@dataclass(frozen=True)
+class SnapshotChanges:
+    """Counts of what changed between the previous snapshot and the current one."""
+
+    contacts_added: int
+    contacts_removed: int
+    contacts_updated: int
+    calls_added: int
+
+
+@dataclass
+class RunSummary:
+    """The summary of a check run."""
+
+    checks: dict[str, CheckSummary] = field(default_factory=dict)
+    unknown_statuses: dict[str, int] = field(default_factory=dict)
+    changes: SnapshotChanges | None = None
+    contacts: int = 0
+
+    def count(self, severity: str) -> int:
+        """Findings of `severity` over every check."""
+        return sum(getattr(s, severity) for s in self.checks.values())
+
+
+@dataclass
+class CheckRun:
+    """Findings (with `decision`) and their summary."""
+
+    profile: str
+    findings: pl.DataFrame
+    summary: RunSummary
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def reaches(self, level: str) -> bool:
+        """True when some shown, undismissed finding is at least as severe as `level`."""
+        wanted = [s for s in SEVERITIES if SEVERITY_RANK[s] <= SEVERITY_RANK[level]]
+        return bool(self.findings.filter(pl.col("severity").is_in(wanted)).height)
+
+
+def settings_for(profile: Profile) -> CheckSettings:
+    """The profile's check settings (its `[checks]` table and default region)."""
+    return CheckSettings.from_mapping(profile.checks, region=profile.region)
+
+
+def open_snapshot(profile_name: str, which: str = "current") -> Any:
+    """The cache snapshot of `profile_name` (`gomoq.cache.store.Snapshot`)."""
+    if importlib.util.find_spec("gomoq.cache.store") is None:
+        raise UsageError(f"No cache for profile {profile_name} yet: run `gomoq sync`.")
+    store = importlib.import_module("gomoq.cache.store")
+    return store.Snapshot.open(profile_name, which)
+
+
+def _previous(profile_name: str) -> Any | None:
+    try:
+        return open_snapshot(profile_name, "previous")
+    except UsageError:
+        return None
+
+
+def run_checks(
+    profile: Profile,
+    *,
+    checks: list[str] | None = None,
+    include_dismissed: bool = False,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+    settings: CheckSettings | None = None,
+) -> CheckRun:
+    """Run the checks on `profile`'s current snapshot (see the module docstring).
+
+    Raises `UsageError` ("No cache for profile X yet: run `gomoq sync`.") without a cache.
+    """
+    cfg = settings or settings_for(profile)
+    snapshot = open_snapshot(profile.name)
+    tables = CheckInput.from_snapshot(snapshot)
+    run = run_checks_on(
+        tables,
+        cfg,
+        profile=profile.name,
+        checks=checks,
+        include_dismissed=include_dismissed,
+        progress=progress,
+        should_cancel=should_cancel,
+    )
+    run.manifest = dict(getattr(snapshot, "manifest", {}) or {})
+    previous = _previous(profile.name)
+    if previous is not None:
+        check_cancel(should_cancel)
+        run.summary.changes = snapshot_changes(CheckInput.from_snapshot(previous), tables)
+    return run
+
+
+def run_checks_on(
+    tables: CheckInput,
+    settings: CheckSettings,
+    *,
+    profile: str | None = None,
+    checks: list[str] | None = None,
+    include_dismissed: bool = False,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+) -> CheckRun:
+    """Run the checks on in-memory tables; decisions of `profile` applied when given."""
+    names = registry.resolve(checks, settings)
+    results = registry.run_all(
+        names, tables, settings, progress=progress, should_cancel=should_cancel
+    )
+    frames = [r.findings for r in results]
+    findings = (
+        pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=registry.RESULT_SCHEMA)
+    )
+    loaded = _load_decisions(profile)
+    also = _contact_fingerprints(tables, findings, loaded) if loaded.height else None
+    applied = decisions.apply_decisions(findings, loaded, include_dismissed=True, also_current=also)
+    summary = RunSummary()
+    for result in results:
+        mine = applied.filter(pl.col("check") == result.name)
+        shown = (
+            mine
+            if include_dismissed
+            else mine.filter(pl.col("decision").fill_null("") != "dismissed")
+        )
+        counts = dict(shown.group_by("severity").len().iter_rows())
+        summary.checks[result.name] = CheckSummary(
+            name=result.name,
+            error=int(counts.get("error", 0)),
+            warn=int(counts.get("warn", 0)),
+            info=int(counts.get("info", 0)),
+            decided=int(shown["decision"].is_not_null().sum()),
+            dismissed_hidden=0 if include_dismissed else mine.height - shown.height,
+            seconds=result.seconds,
+        )
+    if "call_failures" in names:
+        from gomoq.checks.call_failures import unknown_status_counts
+
+        summary.unknown_statuses = unknown_status_counts(tables, settings)
+    summary.contacts = int(tables.contacts.select(pl.len()).collect().item())
+    if not include_dismissed:
+        applied = applied.filter(pl.col("decision").fill_null("") != "dismissed")
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=3, return_dtype=pl.Int8)
+    applied = applied.sort(rank, "check", "finding_id", "contact_id", nulls_last=True)
+    return CheckRun(profile or "", applied, summary)
+
+
+def _load_decisions(profile: str | None) -> pl.DataFrame:
+    if profile is None:
+        return pl.DataFrame(schema=decisions.LOADED_SCHEMA)
+    conn = db.connect()
+    try:
+        return decisions.load(conn, profile)
+    finally:
+        conn.close()
+
+
+def _contact_fingerprints(
+    tables: CheckInput, findings: pl.DataFrame, loaded: pl.DataFrame
+) -> pl.DataFrame | None:
+    """The contact-version fingerprints the app records with decisions, for decided findings.
+
+    The app stores `gomoq.plan.fingerprint.contact_fingerprint` of the contact(s) the operator
+    saw ("+"-joined and sorted for a cluster); a decision stored that way holds while those
+    contacts are unchanged.
+    """
+    if importlib.util.find_spec("gomoq.plan.fingerprint") is None:
+        return None
+    module = importlib.import_module("gomoq.plan.fingerprint")
+    decided = findings.filter(pl.col("finding_id").is_in(loaded["finding_id"].implode()))
+    if decided.height == 0:
+        return None
+    ids = decided["contact_id"].drop_nulls().unique().implode()
+    rows = tables.contacts.filter(pl.col("id").is_in(ids)).collect()
+    by_id = {r["id"]: str(module.contact_fingerprint(r)) for r in rows.iter_rows(named=True)}
+    out: dict[str, list[str]] = {}
+    for finding_id, contact_id in decided.select("finding_id", "contact_id").iter_rows():
+        if contact_id in by_id:
+            out.setdefault(finding_id, []).append(by_id[contact_id])
+    return pl.DataFrame(
+        {
+            "finding_id": list(out),
+            "data_fingerprint": [
+                p[0] if len(p) == 1 else "+".join(sorted(p)) for p in out.values()
+            ],
+        },
+        schema={"finding_id": pl.String(), "data_fingerprint": pl.String()},
+    )
+
+
+def snapshot_changes(previous: CheckInput, current: CheckInput) -> SnapshotChanges:
+    """Contacts added, removed and updated (by `updated_at`), and calls added, by id."""
+    before = previous.contacts.select("id", "updated_at")
+    after = current.contacts.select("id", "updated_at")
+    added = after.join(before, on="id", how="anti").select(pl.len()).collect().item()
+    removed = before.join(after, on="id", how="anti").select(pl.len()).collect().item()
+    updated = (
+        after.join(before, on="id", how="inner", suffix="_before")
+        .filter(~pl.col("updated_at").eq_missing(pl.col("updated_at_before")))
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    calls = (
+        current.calls.select("id")
+        .join(previous.calls.select("id"), on="id", how="anti")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    return SnapshotChanges(int(added), int(removed), int(updated), int(calls))
+
+
+def record_decision(
+    profile: Profile,
+    finding_ids: Sequence[str],
+    decision: str,
+    *,
+    note: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> list[str]:
+    """Record `decision` on each finding id present in the current findings (headless).
+
+    Returns the ids decided; raises `UsageError` naming any id not among the findings.
+    """
+    run = run_checks(profile, include_dismissed=True)
+    present = run.findings.filter(pl.col("finding_id").is_in(list(finding_ids)))
+    missing = sorted(set(finding_ids) - set(present["finding_id"].to_list()))
+    if missing:
+        raise UsageError(
+            f"No current finding with id {', '.join(missing)} in profile {profile.name}; "
+            "run `gomoq check --format json` to list the ids."
+        )
+    prints = dict(decisions.fingerprints(present).iter_rows())
+    conn = db.connect()
+    try:
+        for finding_id in dict.fromkeys(finding_ids):
+            rows = present.filter(pl.col("finding_id") == finding_id)
+            decisions.record(
+                conn,
+                profile.name,
+                finding_id,
+                decision,
+                data_fingerprint=prints[finding_id],
+                note=note,
+                payload=payload,
+                check=str(rows["check"][0]),
+                contact_ids=rows["contact_id"].drop_nulls().to_list(),
+            )
+    finally:
+        conn.close()
+    return list(dict.fromkeys(finding_ids))
+
+
+def forget_decision(profile: Profile, finding_ids: Sequence[str]) -> list[str]:
+    """Take back the decisions on these ids; returns those that had one."""
+    conn = db.connect()
+    try:
+        return [f for f in dict.fromkeys(finding_ids) if decisions.forget(conn, profile.name, f)]
+    finally:
+        conn.close()

@@ -1,0 +1,129 @@
+"""run_checks / run_checks_on: findings, summary, decisions across re-runs, snapshots."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from gomoq.checks.base import CheckInput
+from gomoq.checks.settings import CheckSettings
+from gomoq.config import Profile
+from gomoq.errors import UsageError
+from gomoq.progress import ProgressEvent
+from gomoq.services import checks as service
+from tests.checks.conftest import NOW, calls, contacts
+from tests.services.conftest import MY_CHECKS, FakeSnapshot, org
+
+SETTINGS = CheckSettings(now=NOW)
+
+
+def test_run_checks_on_findings_summary_and_progress() -> None:
+    events: list[ProgressEvent] = []
+    run = service.run_checks_on(
+        CheckInput.from_frames(**org()), SETTINGS, checks=MY_CHECKS, progress=events.append
+    )
+    got = run.findings.select("check", "contact_id", "kind", "severity").rows()
+    # Sorted by severity, then check.
+    assert got == [
+        ("attributes", "attr", "invalid_value", "error"),
+        ("call_failures", "fail", "always_failing", "error"),
+        ("inactivity", "quiet", "inactive", "warn"),
+        ("inactivity", "fail", "at_risk", "info"),
+    ]
+    assert run.findings["decision"].null_count() == 4
+    s = run.summary
+    assert (s.checks["call_failures"].error, s.checks["inactivity"].warn) == (1, 1)
+    assert s.count("error") == 2 and s.contacts == 3
+    assert s.unknown_statuses == {"network_congestion": 1}
+    assert run.reaches("error") and run.reaches("warn")
+    assert [e.message for e in events if not e.finished] == MY_CHECKS
+    assert events[-1].finished
+
+
+def test_unknown_check_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="Unknown check"):
+        service.run_checks_on(CheckInput.from_frames(), SETTINGS, checks=["nope"])
+
+
+def test_no_cache_is_a_usage_error_telling_to_sync(profile: Profile) -> None:
+    with pytest.raises(UsageError, match=r"No cache for profile p yet: run `gomoq sync`\."):
+        service.run_checks(profile)
+
+
+def test_dismissal_survives_a_resync_and_returns_when_the_data_changes(
+    profile: Profile, snapshots: dict[str, FakeSnapshot]
+) -> None:
+    snapshots["current"] = FakeSnapshot(**org())
+    first = service.run_checks(profile, settings=SETTINGS)
+    bad = first.findings.filter(pl.col("check") == "attributes")["finding_id"][0]
+    assert service.record_decision(profile, [bad], "dismissed", note="12 is fine") == [bad]
+
+    # A new sync with the same data: the dismissed finding stays hidden.
+    snapshots["previous"] = snapshots["current"]
+    snapshots["current"] = FakeSnapshot(**org())
+    second = service.run_checks(profile, settings=SETTINGS)
+    assert bad not in second.findings["finding_id"].to_list()
+    assert second.summary.checks["attributes"].dismissed_hidden == 1
+    shown = service.run_checks(profile, settings=SETTINGS, include_dismissed=True)
+    assert shown.findings.filter(pl.col("finding_id") == bad)["decision"].to_list() == ["dismissed"]
+    assert second.summary.changes == service.SnapshotChanges(0, 0, 0, 0)
+
+    # The value changes: the same finding (same id) comes back undecided.
+    snapshots["current"] = FakeSnapshot(**org(bad_age="twelve"))
+    third = service.run_checks(profile, settings=SETTINGS)
+    back = third.findings.filter(pl.col("finding_id") == bad)
+    assert back["value"].to_list() == ["twelve"]
+    assert back["decision"].to_list() == [None]
+
+    # Undo: forgetting the decision is reported once.
+    assert service.forget_decision(profile, [bad, bad]) == [bad]
+    assert service.forget_decision(profile, [bad]) == []
+
+
+def test_deciding_an_unknown_id_is_a_usage_error(
+    profile: Profile, snapshots: dict[str, FakeSnapshot]
+) -> None:
+    snapshots["current"] = FakeSnapshot(**org())
+    with pytest.raises(UsageError, match="No current finding with id deadbeef"):
+        service.record_decision(profile, ["deadbeef"], "dismissed")
+
+
+def test_app_style_contact_fingerprint_decisions_hold(
+    profile: Profile, snapshots: dict[str, FakeSnapshot]
+) -> None:
+    fingerprint = pytest.importorskip("gomoq.plan.fingerprint")
+    from gomoq.state import db, decisions
+
+    frames = org()
+    snapshots["current"] = FakeSnapshot(**frames)
+    run = service.run_checks(profile, settings=SETTINGS)
+    row = run.findings.filter(pl.col("check") == "call_failures").row(0, named=True)
+    contact = frames["contacts"].filter(pl.col("id") == row["contact_id"]).row(0, named=True)
+    conn = db.connect()
+    decisions.record(
+        conn,
+        "p",
+        row["finding_id"],
+        "dismissed",
+        data_fingerprint=fingerprint.contact_fingerprint(contact),
+    )
+    again = service.run_checks(profile, settings=SETTINGS)
+    assert row["finding_id"] not in again.findings["finding_id"].to_list()
+
+
+def test_changes_since_the_previous_snapshot(
+    profile: Profile, snapshots: dict[str, FakeSnapshot]
+) -> None:
+    before = org()
+    after = org()
+    after["contacts"] = pl.concat(
+        [after["contacts"].filter(pl.col("id") != "quiet"), contacts("new")], how="diagonal"
+    )
+    extra = calls(("new", "answered", 1)).with_columns(pl.lit("call-new").alias("id"))
+    after["calls"] = pl.concat([after["calls"], extra])
+    snapshots["previous"] = FakeSnapshot(**before)
+    snapshots["current"] = FakeSnapshot(**after)
+    run = service.run_checks(profile, settings=SETTINGS)
+    assert run.summary.changes == service.SnapshotChanges(
+        contacts_added=1, contacts_removed=1, contacts_updated=0, calls_added=1
+    )
