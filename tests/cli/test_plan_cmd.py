@@ -1,0 +1,77 @@
+"""`gomoq plan show`, `apply`, `history`, `undo` through click, against the in-process sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from gomoq.api.testing import in_process
+from gomoq.cli import cli
+from gomoq.config import Profile, save_profile
+from gomoq.errors import GomoqError
+from gomoq.plan.model import DeleteAction, FlagAction, Plan
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def status(result: Any) -> int:
+    if isinstance(result.exception, GomoqError):
+        return result.exception.exit_code
+    return int(result.exit_code)
+
+
+def _ids(app: Any, n: int) -> list[str]:
+    rows = app.sandbox.conn.execute(
+        "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY seq LIMIT ?", (n,)
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: Path) -> None:
+    save_profile(Profile("demo", "https://sandbox.invalid/api", sandbox_key), activate=True)
+    a, b = _ids(sandbox_app, 2)
+    path = tmp_path / "plan.json"
+    Plan("demo", [FlagAction("f1", (a,), value="x"), DeleteAction("d1", (b,))]).save(path)
+
+    shown = run("plan", "show", str(path))
+    assert shown.exit_code == 0, shown.output
+    assert f"{a}  dq_flag: ? → x" in shown.output and "soft-deleted" in shown.output
+
+    with in_process(sandbox_app):
+        dry = run("apply", str(path), "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        assert (
+            sandbox_app.sandbox.conn.execute(
+                "SELECT deleted_at FROM contacts WHERE id = ?", (b,)
+            ).fetchone()[0]
+            is None
+        )
+        refused = run("apply", str(path))
+        assert status(refused) == 2
+        done = run("apply", str(path), "--yes", "--format", "json")
+        assert done.exit_code == 0, done.output
+        result = json.loads(done.output)
+        assert (result["done"], result["failed"]) == (2, 0)
+        listed = run("history", "--format", "json")
+        runs = json.loads(listed.output)
+        assert runs[0]["run_id"] == result["run_id"] and runs[0]["state"] == "done"
+        undone = run("undo", result["run_id"], "--yes")
+        assert undone.exit_code == 0, undone.output
+        assert "done 2" in undone.output
+    live = sandbox_app.sandbox.conn.execute(
+        "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"
+    ).fetchone()[0]
+    assert live == len(_ids(sandbox_app, 10_000))
+
+
+def test_bad_plan_file_is_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text('{"version": 7}')
+    result = run("plan", "show", str(path))
+    assert status(result) == 2
+    assert "version 7" in str(result.exception)
