@@ -1,0 +1,46 @@
+"""The real HTTP server: `start_background`, the drop fault over a socket, `gomoq sandbox`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gomoq.cli import main
+from gomoq.sandbox.runner import settings_from_json, settings_to_json, start_background
+from gomoq.sandbox.settings import Faults, SandboxSettings
+from tests.sandbox.conftest import KEY
+
+
+def test_settings_travel_as_json() -> None:
+    settings = SandboxSettings(
+        rate_limit=3, update_method="put", faults=Faults(error_rate=0.5, seed=9)
+    )
+    assert settings_from_json(settings_to_json(settings)) == settings
+
+
+def test_background_server_answers_and_stops(small_db: Path) -> None:
+    running = start_background(small_db, settings=SandboxSettings(rate_limit=50))
+    try:
+        assert running.base_url.startswith("http://127.0.0.1:")
+        assert running.api_key == KEY
+        with httpx.Client(base_url=running.base_url, headers={"X-API-Key": KEY}) as c:
+            r = c.get("/contact", params={"limit": 5})
+            assert r.status_code == 200 and r.json()["meta"]["total"] == 30
+            assert r.headers["x-ratelimit-limit"] == "50"
+            running.admin("PUT", "faults", {"drop_rate": 1.0})
+            with pytest.raises(httpx.TransportError):
+                c.get("/contact")
+            running.admin("PUT", "faults", {"drop_rate": 0.0})
+            assert c.get("/users/me").status_code == 200
+    finally:
+        running.stop()
+    assert not running.alive()
+
+
+def test_refuses_remote_host(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sandbox", "--host", "0.0.0.0", "--port", "0"])
+    assert exit_info.value.code == 2
+    assert "--allow-remote" in capsys.readouterr().err
