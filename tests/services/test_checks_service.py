@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 import pytest
 
@@ -12,7 +14,26 @@ from gomoq.errors import UsageError
 from gomoq.progress import ProgressEvent
 from gomoq.services import checks as service
 from tests.checks.conftest import NOW, calls, contacts
-from tests.services.conftest import MY_CHECKS, FakeSnapshot, org
+from tests.services.checks_fakes import (
+    MY_CHECKS,
+    FakeSnapshot,
+    install_snapshots,
+    make_profile,
+    org,
+)
+
+
+@pytest.fixture
+def snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, FakeSnapshot]]:
+    """Fake snapshots by `which` ("current", "previous"); absent means no cache."""
+    yield from install_snapshots(monkeypatch)
+
+
+@pytest.fixture
+def profile() -> Profile:
+    """A saved, active profile `p` with the CHECKS engineer's checks enabled."""
+    return make_profile()
+
 
 SETTINGS = CheckSettings(now=NOW)
 

@@ -1,4 +1,7 @@
-"""A fake cache snapshot over hand-built frames, and a saved profile, for service/CLI tests."""
+"""A fake cache snapshot over hand-built frames, and a saved profile, for service/CLI tests.
+
+Not a conftest (tests/services is shared): test modules wrap these in their own fixtures.
+"""
 
 from __future__ import annotations
 
@@ -51,8 +54,7 @@ def org(bad_age: str = "12") -> dict[str, pl.DataFrame]:
     }
 
 
-@pytest.fixture
-def snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, FakeSnapshot]]:
+def install_snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, FakeSnapshot]]:
     """profile snapshots by `which` ("current", "previous"); absent means no cache."""
     store: dict[str, FakeSnapshot] = {}
 
@@ -65,8 +67,7 @@ def snapshots(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, FakeSnapsho
     yield store
 
 
-@pytest.fixture
-def profile() -> Profile:
+def make_profile() -> Profile:
     """A saved, active profile `p` whose [checks] table fixes today and the enabled checks."""
     prof = Profile(
         name="p",

@@ -1,0 +1,251 @@
+"""`gomoq check` (run the checks headless) and `gomoq decide` (record decisions headless).
+
+`gomoq check` exit status: 0 when no shown finding reaches `--fail-on` (default `error`),
+1 when some do, 2 on a usage or config error (bad option, unknown check, no cache yet).
+Data goes to stdout (or `--output FILE`), diagnostics and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from gomoq.cli.options import load_profile_or_exit, profile_option
+from gomoq.errors import UsageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from gomoq.progress import ProgressEvent
+    from gomoq.services.checks import CheckRun
+
+FORMATS = ("table", "json", "csv", "parquet")
+TOP = 20
+EXPORT_COLUMNS = (
+    "check",
+    "finding_id",
+    "contact_id",
+    "cluster_id",
+    "severity",
+    "kind",
+    "field",
+    "value",
+    "evidence",
+    "suggested_action",
+    "confidence",
+    "decision",
+)
+
+
+def _split_checks(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise click.BadParameter("give at least one check name", param_hint="--check")
+    return names
+
+
+def _stderr_progress() -> Any:
+    """A one-line progress note on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(event: ProgressEvent) -> None:
+        if event.finished:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+        else:
+            click.echo(
+                f"\rChecking {event.message or ''} ({event.done + 1}/{event.total})".ljust(60),
+                err=True,
+                nl=False,
+            )
+
+    return show
+
+
+@click.command()
+@profile_option
+@click.option(
+    "--check",
+    "checks",
+    metavar="NAMES",
+    help="Comma-separated checks to run (phones,duplicates,call_failures,attributes,"
+    "inactivity); default: the profile's enabled checks.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="table: summary and top findings; json: one array of finding objects; csv; parquet.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout (required for parquet).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warn", "error"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or worse is shown.",
+)
+@click.option(
+    "--include-dismissed",
+    is_flag=True,
+    help="Also show findings dismissed earlier (decision column 'dismissed').",
+)
+def check(
+    profile_name: str | None,
+    checks: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    include_dismissed: bool,
+) -> None:
+    """Run the data-quality checks on the cached snapshot of a profile.
+
+    Exit status: 0 when no finding reaches --fail-on, 1 when some do, 2 on a usage error
+    (including no cache yet: run `gomoq sync` first).
+    """
+    from gomoq.services.checks import run_checks
+
+    names = _split_checks(checks)
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("--format parquet needs --output FILE.")
+    profile = load_profile_or_exit(profile_name)
+    try:
+        run = run_checks(
+            profile,
+            checks=names,
+            include_dismissed=include_dismissed,
+            progress=_stderr_progress(),
+        )
+    except UsageError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    _write(run, fmt, output)
+    sys.exit(1 if run.reaches(fail_on) else 0)
+
+
+def _export_frame(run: CheckRun) -> pl.DataFrame:
+    return run.findings.select([c for c in EXPORT_COLUMNS if c in run.findings.columns])
+
+
+def _write(run: CheckRun, fmt: str, output: Path | None) -> None:
+    frame = _export_frame(run)
+    if fmt == "parquet":
+        assert output is not None
+        frame.write_parquet(output)
+        return
+    if fmt == "table":
+        if output is None:
+            _table(run, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                _table(run, handle)
+        return
+    text = frame.write_json() if fmt == "json" else frame.write_csv()
+    if fmt == "json" and not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _table(run: CheckRun, handle: TextIO) -> None:
+    """The summary per check and the top findings, as rich tables."""
+    import polars as pl
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=handle, width=max(100, Console(file=handle).width))
+    summary = Table(title=f"gomoq check — {run.profile} ({run.summary.contacts:,} contacts)")
+    for col in ("check", "error", "warn", "info", "decided", "dismissed", "seconds"):
+        summary.add_column(col, justify="left" if col == "check" else "right")
+    for s in run.summary.checks.values():
+        summary.add_row(
+            s.name,
+            f"{s.error:,}",
+            f"{s.warn:,}",
+            f"{s.info:,}",
+            f"{s.decided:,}",
+            f"{s.dismissed_hidden:,}",
+            f"{s.seconds:.2f}",
+        )
+    console.print(summary)
+    if run.summary.unknown_statuses:
+        listed = ", ".join(f"{k}×{v}" for k, v in run.summary.unknown_statuses.items())
+        console.print(f"Unknown call statuses (kept, not counted as failures): {listed}")
+    changes = run.summary.changes
+    if changes is not None:
+        console.print(
+            f"Since the previous sync: {changes.contacts_added:,} contacts added, "
+            f"{changes.contacts_removed:,} removed, {changes.contacts_updated:,} updated; "
+            f"{changes.calls_added:,} new calls."
+        )
+    if run.findings.height == 0:
+        console.print("No findings.")
+        return
+    top = Table(title=f"Top findings ({min(TOP, run.findings.height)} of {run.findings.height:,})")
+    for col in ("severity", "check", "kind", "contact", "field", "value", "evidence", "id"):
+        top.add_column(col, overflow="fold")
+    for row in run.findings.head(TOP).iter_rows(named=True):
+        top.add_row(
+            row["severity"],
+            row["check"],
+            row["kind"] or "",
+            (row["contact_id"] or "")[:8],
+            row["field"] or "",
+            _short(row["value"]),
+            _short(row["evidence"], 80),
+            row["finding_id"],
+        )
+    console.print(top)
+    decided = run.findings.filter(pl.col("decision").is_not_null()).height
+    if decided:
+        console.print(f"{decided:,} shown findings already have a decision.")
+
+
+def _short(value: Any, width: int = 30) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command()
+@profile_option
+@click.argument("finding_ids", nargs=-1, required=True)
+@click.option("--dismiss", "action", flag_value="dismiss", help="Dismiss the findings.")
+@click.option("--undo", "action", flag_value="undo", help="Take back their decisions.")
+@click.option("--note", default=None, help="A comment kept with the decision.")
+def decide(
+    profile_name: str | None, finding_ids: tuple[str, ...], action: str | None, note: str | None
+) -> None:
+    """Record a decision on findings by id (from `gomoq check --format json`).
+
+    A dismissed finding stays hidden on later runs until its data changes.
+    """
+    from gomoq.services.checks import forget_decision, record_decision
+
+    if action is None:
+        raise click.UsageError("Say what to do: --dismiss or --undo.")
+    profile = load_profile_or_exit(profile_name)
+    try:
+        if action == "dismiss":
+            done = record_decision(profile, list(finding_ids), "dismissed", note=note)
+            click.echo(f"Dismissed {len(done)} finding(s).", err=True)
+        else:
+            undone = forget_decision(profile, list(finding_ids))
+            click.echo(f"Took back {len(undone)} decision(s).", err=True)
+    except UsageError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
