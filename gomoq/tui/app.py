@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import polars as pl
 from textual.app import App, SystemCommand
@@ -25,14 +25,14 @@ from gomoq.tui.data import TableSource, apply_decisions
 from gomoq.tui.jobs import start_job
 from gomoq.tui.messages import ChecksFinished, JobFailed, JobProgress, SnapshotLoaded
 
-# (mode, key, title, help) — the order of the footer and of the command palette.
+# (mode, key, title, help) — the order of the navigation line and of the command palette.
 SCREENS: tuple[tuple[str, str, str, str], ...] = (
     ("overview", "o", "Overview", "Sync state and a card per check"),
     ("contacts", "c", "Contacts", "Every contact, searchable, with details"),
     ("duplicates", "d", "Duplicates", "Review duplicate clusters and merge them"),
-    ("calls", "f", "Call failures", "Contacts whose calls keep failing"),
-    ("attributes", "a", "Attributes", "Invalid custom attribute values, by value"),
-    ("plan", "p", "Plan & apply", "The pending decisions as a plan; apply it"),
+    ("calls", "f", "Calls", "Call failures: contacts whose calls keep failing"),
+    ("attributes", "a", "Attributes", "Attribute audit: invalid values, by value"),
+    ("plan", "p", "Plan", "Plan & apply: the pending decisions; apply them"),
     ("history", "h", "History", "Applied runs; undo one"),
 )
 
@@ -91,6 +91,8 @@ class GomoqApp(App[str | None]):
         self.findings: pl.DataFrame = empty_findings()
         self.findings_problem: str | None = "Checks have not run yet."
         self.checks_running = False
+        self.check_summary: Any = None
+        """The services' summary of the last check run (`RunSummary`), when there is one."""
         self._given_source = source is not None
         self._start_mode = start_mode
         self._given_findings = findings
@@ -147,12 +149,14 @@ class GomoqApp(App[str | None]):
             return
         self.checks_running = True
 
+        source = self.source if self._given_source else None
+
         def work(progress: ProgressFn, should_cancel: CancelFn) -> ChecksFinished:
             try:
-                result = bridge.run_checks(profile, progress, should_cancel)
+                result = bridge.run_checks(profile, progress, should_cancel, source)
             except bridge.NotAvailable as exc:
                 return ChecksFinished(empty_findings(), str(exc))
-            return ChecksFinished(result.findings)
+            return ChecksFinished(result.findings, None, result.summary)
 
         start_job(self, "checks", work)
 
@@ -160,6 +164,7 @@ class GomoqApp(App[str | None]):
         self.checks_running = False
         self.findings = message.findings
         self.findings_problem = message.problem
+        self.check_summary = message.summary
         self.events.append("checks" if message.problem is None else "no-checks")
         self.data_version += 1
 

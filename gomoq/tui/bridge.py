@@ -57,12 +57,29 @@ class ChecksResult:
     summary: Any
 
 
-def run_checks(profile: Profile, progress: ProgressFn, should_cancel: CancelFn) -> ChecksResult:
-    """Run every check on the current snapshot, decided findings included."""
+def run_checks(
+    profile: Profile,
+    progress: ProgressFn,
+    should_cancel: CancelFn,
+    source: TableSource | None = None,
+) -> ChecksResult:
+    """Run every check (decided and dismissed findings included) on the profile's current
+    snapshot, or on `source` when given (tests, screenshots)."""
     module = _service("gomoq.services.checks", "Running the checks")
-    run = module.run_checks(
-        profile, include_dismissed=True, progress=progress, should_cancel=should_cancel
-    )
+    if source is None:
+        run = module.run_checks(
+            profile, include_dismissed=True, progress=progress, should_cancel=should_cancel
+        )
+    else:
+        base = _service("gomoq.checks.base", "Running the checks")
+        run = module.run_checks_on(
+            base.CheckInput.from_snapshot(source),
+            module.settings_for(profile),
+            profile=profile.name,
+            include_dismissed=True,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
     findings = run.findings if run.findings is not None else empty_findings()
     return ChecksResult(findings, getattr(run, "summary", None))
 

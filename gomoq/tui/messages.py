@@ -61,10 +61,13 @@ class SnapshotLoaded(Message):
 class ChecksFinished(Message):
     """The checks ran over the snapshot."""
 
-    def __init__(self, findings: pl.DataFrame, problem: str | None = None) -> None:
+    def __init__(
+        self, findings: pl.DataFrame, problem: str | None = None, summary: Any = None
+    ) -> None:
         super().__init__()
         self.findings = findings
         self.problem = problem
+        self.summary = summary
 
 
 class SyncFinished(Message):

@@ -23,14 +23,11 @@ def nav_text(current: str) -> Text:
     """The line of screen keys at the top, the current screen highlighted."""
     from gomoq.tui.app import SCREENS
 
-    text = Text(" ")
+    text = Text()
     for mode, key, title, _ in SCREENS:
         style = "reverse bold" if mode == current else ""
-        text.append(f" {key} ", style="bold " + style)
-        text.append(f"{title} ", style=style)
-        text.append(" ")
-    text.append(" ? ", style="bold")
-    text.append("Help")
+        text.append(f" {key}", style="bold " + style)
+        text.append(f" {title} ", style=style)
     return text
 
 

@@ -141,7 +141,7 @@ class ContactsScreen(WorkbenchScreen):
             what += f" matching “{query}”"
         if self.only_findings:
             what += " with findings"
-        self.query_one("#contacts-status", Label).update(f"{what}  ({seconds * 1000:.0f} ms)")
+        self.query_one("#contacts-status", Label).update(what)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":

@@ -30,7 +30,10 @@ def bindings_table() -> Table:
 
     def add(bindings: list[BindingType], where: str) -> None:
         for b in bindings:
-            if isinstance(b, Binding):
+            if isinstance(b, Binding) and b.action.startswith("survivor("):
+                if b.key == "1":
+                    table.add_row("1-9", "Choose the surviving member", where)
+            elif isinstance(b, Binding):
                 table.add_row(b.key_display or b.key, b.description or b.action, where)
 
     add(GomoqApp.BINDINGS, "everywhere")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Sparkline, Static
 
 from gomoq.checks.findings import SEVERITIES
@@ -67,7 +67,7 @@ class OverviewScreen(WorkbenchScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="overview"):
+        with VerticalScroll(id="overview"):
             yield Static(id="sync-state")
             yield Grid(id="cards")
             with Horizontal(id="charts"):
@@ -102,6 +102,7 @@ class OverviewScreen(WorkbenchScreen):
                 ("  ·  ", "dim"),
                 checks,
                 ("  ·  s syncs now", "dim"),
+                changes_text(app.check_summary),
             )
         )
         source = app.source
@@ -148,6 +149,18 @@ class OverviewScreen(WorkbenchScreen):
         """Run the checks again over the same snapshot."""
         self.workbench.run_checks()
         self.refresh_data()
+
+
+def changes_text(summary: Any) -> Text:
+    """What changed in the data since the previous sync, from the checks' summary."""
+    changes = getattr(summary, "changes", None)
+    if changes is None:
+        return Text()
+    return Text(
+        f"\nSince the previous sync: +{changes.contacts_added:,} / -{changes.contacts_removed:,}"
+        f" contacts, {changes.contacts_updated:,} updated, +{changes.calls_added:,} calls",
+        style="dim",
+    )
 
 
 def outcome_bars(outcomes: dict[str, int], width: int = 24) -> Text:
