@@ -48,9 +48,10 @@ from gomoq.api.models import (
     unwrap_contact,
 )
 from gomoq.api.pacing import Pacer
-from gomoq.secrets import register_secret
+from gomoq.secrets import RedactingFilter, register_secret
 
 log = logging.getLogger("gomoq.api")
+log.addFilter(RedactingFilter())  # defence in depth: no record of ours may carry the key
 
 USER_AGENT = f"gomoq/{__version__}"
 DEFAULT_MAX_IN_FLIGHT = 16
@@ -136,14 +137,17 @@ class GomobileClient:
         else:
             headers["X-API-Key"] = api_key
         transport = transport or testing.current_transport()
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/",
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=16),
-        )
+        try:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                headers=headers,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                follow_redirects=False,
+                transport=transport,
+                limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=16),
+            )
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ApiError(f"The base URL {self.base_url!r} is not a valid URL ({exc}).") from None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -184,13 +188,20 @@ class GomobileClient:
         timeout: float,
     ) -> httpx.Response:
         content = orjson.dumps(json_body) if json_body is not None else None
-        request = self._http.build_request(
-            method,
-            url,
-            params=params,
-            content=content,
-            headers={"Content-Type": "application/json"} if content is not None else None,
-        )
+        try:
+            request = self._http.build_request(
+                method,
+                url,
+                params=params,
+                content=content,
+                headers={"Content-Type": "application/json"} if content is not None else None,
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+            raise _AttemptFailed(
+                f"Cannot build {method} {url} for {self.base_url}: {exc}.",
+                sent=False,
+                retryable=False,
+            ) from exc
         if drop_auth:  # a download URL on another origin must never see the key
             request.headers.pop("X-API-Key", None)
             request.headers.pop("Authorization", None)
@@ -215,7 +226,8 @@ class GomobileClient:
             ) from exc
         except httpx.HTTPError as exc:
             raise _AttemptFailed(
-                f"{method} to {self.base_url} failed: {type(exc).__name__}: {exc}.",
+                f"{method} to {self.base_url} failed: {type(exc).__name__}: "
+                f"{str(exc).rstrip('.')}.",
                 sent=False,
                 retryable=False,
             ) from exc

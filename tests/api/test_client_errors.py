@@ -374,3 +374,12 @@ async def test_list_page_parsed() -> None:
     params = rec.requests[0].url.params
     assert params["include"] == "customAttributes" and params["limit"] == "100"
     assert params["sortBy"] == "createdAt" and params["search"] == "06"
+
+
+@pytest.mark.parametrize("base", ["nope://x/api", "https://exa mple.invalid/api"])
+async def test_odd_base_urls_give_an_api_error_not_an_httpx_one(base: str) -> None:
+    with pytest.raises(ApiError) as info:
+        async with GomobileClient(base, KEY, max_retries=0, timeout=2.0) as client:
+            await client.me()
+    assert base in str(info.value)
+    assert not isinstance(info.value.__cause__, httpx.HTTPError)
