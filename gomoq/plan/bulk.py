@@ -19,10 +19,12 @@ import asyncio
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from gomoq.api import ApiError
+from gomoq.api import ApiError, ServerError, TransportError
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint
 from gomoq.plan.journal import STEP_FINAL, ActionRow, StepRow
+
+SEND_ATTEMPTS = 4
 
 if TYPE_CHECKING:
     from gomoq.plan.engine import Engine
@@ -120,13 +122,23 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
     j, run = engine.journal, engine.run_id
     items = step.payload["rows"]
     j.mark_step(run, step.seq, "pending")
-    try:
-        result = await engine.client.upsert_contacts([i["row"] for i in items])
-    except ApiError as exc:
-        # Upsert by stored phone has the same effect when sent twice, so a resume re-sends it.
-        j.mark_step(run, step.seq, "pending")
-        engine.finish_units([i["seq"] for i in items], "failed", f"upsert failed: {exc}")
-        return
+    result = None
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            result = await engine.client.upsert_contacts([i["row"] for i in items])
+            break
+        except (TransportError, ServerError) as exc:
+            # Upsert by stored phone has the same effect when sent twice (and a row that
+            # created a contact is caught below), so an unknown outcome is simply re-sent.
+            if attempt + 1 >= SEND_ATTEMPTS:
+                engine.finish_units([i["seq"] for i in items], "failed", f"upsert failed: {exc}")
+                return
+            await asyncio.sleep(0.2 * (attempt + 1))
+        except ApiError as exc:
+            j.mark_step(run, step.seq, "failed", error=str(exc))
+            engine.finish_units([i["seq"] for i in items], "failed", f"upsert refused: {exc}")
+            return
+    assert result is not None
     raw = result.raw if isinstance(result.raw, dict) else {}
     data = raw.get("data") if isinstance(raw.get("data"), list) else None
     error_at = {int(e.get("index", -1)): e for e in result.errors if isinstance(e, dict)}

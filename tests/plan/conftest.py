@@ -97,3 +97,19 @@ class Server:
 def server(sandbox_app: SandboxApp) -> Server:
     """The sandbox's database, read directly."""
     return Server(sandbox_app)
+
+
+def api_contact(app: SandboxApp, cid: str) -> dict[str, Any]:
+    """The contact as the API shows it (what an operator reviewed)."""
+    from gomoq.sandbox import contacts_db as cdb
+
+    row = cdb.fetch(app.sandbox, cid, include_deleted=False)
+    assert row is not None
+    return cdb.contact_json(app.sandbox, row, with_attributes=True)
+
+
+def fingerprints(app: SandboxApp, ids: list[str]) -> dict[str, str]:
+    """Plan fingerprints of the contacts as they are now."""
+    from gomoq.plan.fingerprint import contact_fingerprint
+
+    return {cid: contact_fingerprint(api_contact(app, cid)) for cid in ids}
