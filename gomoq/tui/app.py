@@ -136,6 +136,8 @@ class GomoqApp(App[str | None]):
         self.source = message.source
         self.source_problem = message.problem
         self.events.append("snapshot" if message.source is not None else "no-snapshot")
+        if message.source is None:
+            self.findings_problem = message.problem
         self.data_version += 1
         if self._given_findings is not None:
             self.post_message(ChecksFinished(self._given_findings))
