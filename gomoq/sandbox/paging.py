@@ -60,5 +60,24 @@ def live_rows_asc(
         sql = f"{base} ORDER BY created_at, seq LIMIT ? OFFSET ?"
         return conn.execute(sql, (count, start)).fetchall()
     created_at, seq = boundary.keys[slot]
-    sql = f"{base} AND (created_at, seq) >= (?, ?) ORDER BY created_at, seq LIMIT ? OFFSET ?"
-    return conn.execute(sql, (created_at, seq, count, start - slot * STEP)).fetchall()
+    need = start - slot * STEP + count
+    # Two index range searches rather than one row-value comparison: SQLite uses only the
+    # first column of `(created_at, seq) >= (?, ?)`, which scans every tie of created_at.
+    keys = conn.execute(
+        "SELECT seq FROM contacts INDEXED BY contacts_live_created "
+        "WHERE deleted_at IS NULL AND created_at = ? AND seq >= ? ORDER BY seq LIMIT ?",
+        (created_at, seq, need),
+    ).fetchall()
+    if len(keys) < need:
+        keys += conn.execute(
+            "SELECT seq FROM contacts INDEXED BY contacts_live_created "
+            "WHERE deleted_at IS NULL AND created_at > ? ORDER BY created_at, seq LIMIT ?",
+            (created_at, need - len(keys)),
+        ).fetchall()
+    wanted = [k[0] for k in keys[start - slot * STEP :]]
+    if not wanted:
+        return []
+    marks = ", ".join("?" for _ in wanted)
+    rows = conn.execute(f"SELECT {columns} FROM contacts WHERE seq IN ({marks})", wanted).fetchall()
+    by_seq = {row["seq"]: row for row in rows}
+    return [by_seq[s] for s in wanted if s in by_seq]

@@ -1,0 +1,56 @@
+"""Deep pages through the boundary map equal plain OFFSET pages, ties of createdAt included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from gomoq.sandbox import paging
+from gomoq.sandbox.app import create_app
+from gomoq.sandbox.settings import SandboxSettings
+from tests.sandbox.conftest import KEY
+from tests.sandbox_fixtures import build_small_org
+
+
+async def test_deep_pages_match_offset_order(tmp_path: Path) -> None:
+    db = build_small_org(tmp_path / "big.sqlite3", contacts=4500)
+    app = create_app(db, SandboxSettings(rate_limit=0))
+    conn = app.sandbox.conn
+    # Ties: 1500 contacts share one createdAt, straddling the 1000th and 2000th positions.
+    conn.execute(
+        "UPDATE contacts SET created_at = '2024-02-01T12:00:00.000Z' WHERE seq BETWEEN 900 AND 2400"
+    )
+    conn.execute("UPDATE contacts SET deleted_at = '2024-05-01T00:00:00.000Z' WHERE seq % 97 = 0")
+    app.sandbox.contacts_changed()
+    expected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY created_at, seq"
+        )
+    ]
+    assert len(expected) > 3 * paging.STEP
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://s", headers={"X-API-Key": KEY}
+    ) as c:
+        for order in ("asc", "desc"):
+            want = expected if order == "asc" else expected[::-1]
+            got: list[str] = []
+            page = 1
+            while True:
+                body = (
+                    await c.get(
+                        "/api/contact", params={"page": page, "limit": 100, "sortOrder": order}
+                    )
+                ).json()
+                got += [x["id"] for x in body["data"]]
+                if not body["meta"]["hasNextPage"]:
+                    break
+                page += 1
+            assert got == want, order
+        assert app.sandbox.page_index is not None
+        # A delete invalidates the map; the next deep page is still right.
+        await c.delete(f"/api/contact/{expected[0]}")
+        body = (await c.get("/api/contact", params={"page": 30, "limit": 100})).json()
+        assert [x["id"] for x in body["data"]] == expected[1:][2900:3000]
+    app.close()
