@@ -1,0 +1,390 @@
+"""People for the generator: one contact at a time, ordinary or carrying a planted problem.
+
+`PersonMaker.next` decides each contact's phone kind (ordinary, a duplicate of an earlier person
+under a format variant / typo / swap / missing or extra digit / country-code slip, a different
+person sharing an earlier number, or an invalid number), draws the person, and records the plant
+in `Truth`. Earlier people eligible as originals sit in a bounded reservoir (memory stays flat at
+1M contacts); an original is used at most once, so clusters and shared numbers never overlap.
+Every new number (including mutated ones) is checked against all numbers used so far, so a typo
+never lands on a third contact's number by accident.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from gomoq.sandbox import gen_attributes as attrs
+from gomoq.sandbox import gen_phones as ph
+from gomoq.sandbox.gen_calls import uuid4
+from gomoq.sandbox.gen_names import (
+    CITIES,
+    CITY_WEIGHTS,
+    FEMALE_FIRST,
+    LAST_NAMES,
+    MALE_FIRST,
+    OCCUPATIONS,
+    STREETS,
+    make_email,
+)
+from gomoq.sandbox.gen_truth import Cluster, Truth
+
+if TYPE_CHECKING:
+    from gomoq.sandbox.generator import PlantRates
+
+FOREIGN_SHARE = 0.03
+FIXED_SHARE = 0.08
+RESERVOIR = 50_000
+_CITY_CUM = tuple(sum(CITY_WEIGHTS[: i + 1]) for i in range(len(CITY_WEIGHTS)))
+_CHANNELS = ('["phone"]', '["phone","sms"]', '["phone","whatsapp"]', "[]", '["sms"]')
+_PREFERRED = ("phone", "phone", "sms", "whatsapp", "email")
+
+
+@dataclass(slots=True)
+class Person:
+    """One contact row in the making, with what the planting needs to know about it."""
+
+    id: str
+    phone: str
+    first_name: str | None
+    last_name: str | None
+    full_name: str | None
+    email: str | None
+    address: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    occupation: str | None
+    preferred_channel: str | None
+    gender: str | None
+    channels: str
+    attributes: dict[str, Any]
+    call_mode: str
+    city_base: str
+    region: str
+
+
+# What an original keeps in the reservoir: (contact id, e164, nsn or "" when foreign, style,
+# gender, first-name entry index, last-name index, email, city index, occupation, raw phone)
+_Original = tuple[str, str, str, str, str, int, int, str | None, int, str | None, str]
+
+
+class PersonMaker:
+    """Draws contacts one after another from a seeded generator."""
+
+    def __init__(self, rng: random.Random, rates: PlantRates, now_ms: int) -> None:
+        self.rng = rng
+        self.rates = rates
+        self.truth = Truth()
+        self.attribute_names = [d[0] for d in attrs.DEFINITIONS]
+        self.used_numbers: set[str] = set()  # every e164 (or raw, when invalid) in use
+        self.used_emails: set[int] = set()  # hashes: different people never share an email
+        self.pool_mobile: list[_Original] = []
+        self.pool_foreign: list[_Original] = []
+        self.shared_keys: list[str] = []
+        self.shared_origin: dict[str, _Original] = {}
+        self.last_draw = (
+            "male",
+            0,
+            0,
+            0,
+        )  # gender, first, last and city indexes of the last person
+        year = datetime.fromtimestamp(now_ms / 1000, UTC).year
+        self.now_year = year
+        normal = max(1e-9, 1.0 - rates.phone_total())
+        self.p_failing = min(1.0, rates.always_failing / normal)
+        self.p_inactive = min(1.0, rates.inactive / normal)
+        r = rates
+        kinds = (
+            ("format_variant", r.format_variant),
+            ("typo", r.typo),
+            ("swap", r.swap),
+            ("missing_digit", r.missing_digit),
+            ("extra_digit", r.extra_digit),
+            ("country_code", r.country_code),
+            ("shared_number", r.shared_number),
+            ("invalid_phone", r.invalid_phone),
+        )
+        acc = 0.0
+        self.kinds: list[tuple[float, str]] = []
+        for name, rate in kinds:
+            acc += rate
+            self.kinds.append((acc, name))
+
+    # --- the public step ------------------------------------------------------------------------
+
+    def next(self, index: int, created_ms: int) -> Person:
+        """The contact at position `index` (0-based)."""
+        rng = self.rng
+        u = rng.random()
+        kind = "ordinary"
+        for bound, name in self.kinds:
+            if u < bound:
+                kind = name
+                break
+        person: Person | None = None
+        if kind in ("format_variant", "typo", "swap", "missing_digit", "extra_digit"):
+            person = self._duplicate(kind, self.pool_mobile)
+        elif kind == "country_code":
+            person = self._duplicate(kind, self.pool_foreign)
+        elif kind == "shared_number":
+            person = self._shared()
+        elif kind == "invalid_phone":
+            person = self._invalid()
+        if person is None:  # ordinary, or no original available yet
+            person = self._ordinary()
+        if rng.random() < self.rates.invalid_attribute:
+            name, value, reason = attrs.plant_invalid(
+                rng, person.attributes, person.first_name or ""
+            )
+            self.truth.invalid_attribute_values.append(
+                {"contact_id": person.id, "name": name, "value": value, "reason": reason}
+            )
+        if rng.random() < self.rates.undefined_attribute:
+            name, value = attrs.plant_undefined(rng, person.attributes)
+            self.truth.undefined_attribute_values.append(
+                {"contact_id": person.id, "name": name, "value": value}
+            )
+        return person
+
+    # --- kinds ----------------------------------------------------------------------------------
+
+    def _ordinary(self) -> Person:
+        rng = self.rng
+        r = rng.random()
+        if r < FOREIGN_SHARE:
+            e164 = self._fresh(ph.new_foreign)
+            raw, nsn, style = ph.write_foreign(e164, rng), "", "foreign"
+        else:
+            make = ph.new_fixed if r < FOREIGN_SHARE + FIXED_SHARE else ph.new_mobile
+            nsn = self._fresh_nsn(make)
+            e164 = "+212" + nsn
+            style = ph.pick_style(rng)
+            raw = ph.write(nsn, style, rng)
+        person = self._draw_person(raw)
+        mode = "normal"
+        x = rng.random()
+        if x < self.p_failing:
+            mode = "always_failing"
+            self.truth.always_failing.append(person.id)
+        elif x < self.p_failing + self.p_inactive:
+            mode = "inactive"
+        person.call_mode = mode
+        if mode != "always_failing":
+            gender, fi, li, ci = self.last_draw
+            original: _Original = (
+                person.id,
+                e164,
+                nsn,
+                style,
+                gender,
+                fi,
+                li,
+                person.email,
+                ci,
+                person.occupation,
+                raw,
+            )
+            pool = self.pool_foreign if style == "foreign" else self.pool_mobile
+            if nsn.startswith(("6", "7")) or style == "foreign":
+                self._remember(pool, original)
+        return person
+
+    def _duplicate(self, kind: str, pool: list[_Original]) -> Person | None:
+        rng = self.rng
+        if not pool:
+            return None
+        original = self._take(pool)
+        cid, e164, nsn, style = original[:4]
+        if kind == "format_variant":
+            new_style = ph.pick_style(rng, avoid=style)
+            raw = ph.write(nsn, new_style, rng)
+            for _ in range(10):
+                if raw != ph.write(nsn, style, rng):
+                    break
+                raw = ph.write(nsn, ph.pick_style(rng, avoid=style), rng)
+            canonical = e164
+        elif kind == "country_code":
+            raw = e164[1:]  # the + forgotten: "33612345678", read as a Moroccan number
+            canonical = e164
+        else:
+            mutated = self._mutate(kind, nsn)
+            if mutated is None:
+                self._remember(pool, original)
+                return None
+            self.used_numbers.add("+212" + mutated)
+            if kind in ("typo", "swap"):
+                raw = ph.write(mutated, ph.pick_style(rng), rng)
+            else:
+                raw = ("0" + mutated) if rng.random() < 0.5 else ("+212" + mutated)
+            canonical = e164
+        person = self._draw_person(raw, same_as=original)
+        self.truth.clusters.append(Cluster(kind, canonical, [cid, person.id], [original[10], raw]))
+        return person
+
+    def _mutate(self, kind: str, nsn: str) -> str | None:
+        rng = self.rng
+        for _ in range(20):
+            if kind == "typo":
+                out: str | None = ph.substitute(nsn, rng)
+            elif kind == "swap":
+                out = ph.swap(nsn, rng)
+            elif kind == "missing_digit":
+                out = ph.drop(nsn, rng)
+            else:
+                out = ph.insert(nsn, rng)
+            if out is None:
+                return None
+            if out != nsn and "+212" + out not in self.used_numbers:
+                return out
+        return None
+
+    def _shared(self) -> Person | None:
+        rng = self.rng
+        shared = self.truth.shared
+        if shared and rng.random() < 0.25:  # a reception desk: a third or fourth person
+            e164 = self.shared_keys[rng.randrange(len(self.shared_keys))]
+            entry = self.shared_origin[e164]
+        else:
+            if not self.pool_mobile:
+                return None
+            entry = self._take(self.pool_mobile)
+            e164 = entry[1]
+            self.shared_keys.append(e164)
+            self.shared_origin[e164] = entry
+            shared[e164] = [entry[0]]
+        nsn = entry[2]
+        raw = ph.write(nsn, entry[3] if rng.random() < 0.5 else ph.pick_style(rng), rng)
+        person = self._draw_person(raw, different_from=entry)
+        shared[e164].append(person.id)
+        return person
+
+    def _invalid(self) -> Person:
+        raw, reason = ph.new_invalid(self.rng, self.used_numbers)
+        self.used_numbers.add(raw)
+        person = self._draw_person(raw)
+        person.call_mode = "invalid"
+        self.truth.invalid_phones.append({"contact_id": person.id, "raw": raw, "reason": reason})
+        return person
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _remember(self, pool: list[_Original], original: _Original) -> None:
+        """Add to a bounded reservoir, replacing a random entry once full."""
+        if len(pool) < RESERVOIR:
+            pool.append(original)
+        else:
+            pool[self.rng.randrange(RESERVOIR)] = original
+
+    def _take(self, pool: list[_Original]) -> _Original:
+        """Remove and return a random original (swap-remove: O(1), deterministic)."""
+        slot = self.rng.randrange(len(pool))
+        chosen = pool[slot]
+        pool[slot] = pool[-1]
+        pool.pop()
+        return chosen
+
+    def _fresh_nsn(self, make: Any) -> str:
+        while True:
+            nsn: str = make(self.rng)
+            if "+212" + nsn not in self.used_numbers:
+                self.used_numbers.add("+212" + nsn)
+                return nsn
+
+    def _fresh(self, make: Any) -> str:
+        while True:
+            e164: str = make(self.rng)
+            if e164 not in self.used_numbers:
+                self.used_numbers.add(e164)
+                return e164
+
+    def _draw_person(
+        self,
+        raw: str,
+        *,
+        same_as: _Original | None = None,
+        different_from: _Original | None = None,
+    ) -> Person:
+        rng = self.rng
+        if same_as is not None:
+            gender, fi, li, email0, ci, occupation0 = same_as[4:10]
+        else:
+            gender = "male" if rng.random() < 0.5 else "female"
+            fi = rng.randrange(len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
+            li = rng.randrange(len(LAST_NAMES))
+            if different_from is not None:
+                household = rng.random() < 0.6
+                while (gender, fi) == (different_from[4], different_from[5]):
+                    fi = rng.randrange(len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
+                if household:
+                    li = different_from[6]
+                else:
+                    while li == different_from[6]:
+                        li = rng.randrange(len(LAST_NAMES))
+            ci = rng.choices(range(len(CITIES)), cum_weights=_CITY_CUM)[0]
+            email0 = None
+            occupation0 = None
+        firsts = MALE_FIRST if gender == "male" else FEMALE_FIRST
+        first, first_v = firsts[fi]
+        last, last_v = LAST_NAMES[li]
+        city, city_v, zip_prefix, region = CITIES[ci]
+        if same_as is not None:  # the same person typed again: spelling drifts, email often kept
+            if rng.random() < 0.25:
+                first = rng.choice(first_v)
+            if rng.random() < 0.15:
+                last = rng.choice(last_v)
+            r = rng.random()
+            email = (
+                email0
+                if r < 0.6
+                else (None if r < 0.75 else self._email(first, last, first_v, last_v))
+            )
+            r = rng.random()
+            city_out: str | None = city if r < 0.7 else (rng.choice(city_v) if r < 0.85 else None)
+            occupation = occupation0 if rng.random() < 0.5 else None
+        else:
+            email = self._email(first, last, first_v, last_v) if rng.random() < 0.85 else None
+            city_out = city if rng.random() < 0.92 else None
+            if city_out is not None and rng.random() < 0.1:
+                city_out = rng.choice(city_v)
+            occupation = rng.choice(OCCUPATIONS) if rng.random() < 0.6 else None
+        self.last_draw = (gender, fi, li, ci)
+        full = f"{first} {last}" if rng.random() < 0.8 else None
+        return Person(
+            id=uuid4(rng),
+            phone=raw,
+            first_name=first,
+            last_name=last,
+            full_name=full if full is None or len(full) <= 64 else None,
+            email=email,
+            address=f"{rng.randrange(1, 300)} {rng.choice(STREETS)}"
+            if rng.random() < 0.7
+            else None,
+            city=city_out,
+            state=region if rng.random() < 0.5 else None,
+            zip=f"{zip_prefix}{rng.randrange(1000):03d}" if rng.random() < 0.5 else None,
+            occupation=occupation,
+            preferred_channel=rng.choice(_PREFERRED) if rng.random() < 0.5 else None,
+            gender=gender if rng.random() < 0.85 else None,
+            channels=rng.choice(_CHANNELS),
+            attributes=attrs.values_for(rng, first, last, self.now_year, ""),
+            call_mode="normal",
+            city_base=city,
+            region=region,
+        )
+
+    def _email(
+        self, first: str, last: str, first_v: tuple[str, ...], last_v: tuple[str, ...]
+    ) -> str:
+        """A name-derived email no other person has."""
+        for _ in range(20):
+            email = make_email(self.rng, first, last, first_v, last_v)
+            key = hash(email)
+            if key not in self.used_emails:
+                self.used_emails.add(key)
+                return email
+        email = f"c{self.rng.getrandbits(48):012x}@gmail.com"
+        self.used_emails.add(hash(email))
+        return email

@@ -1,0 +1,335 @@
+"""Generate a realistic organisation into an empty sandbox database, with its ground truth.
+
+`generate_organisation(db_path, contacts=N, seed=S)` writes the org meta, custom attribute
+definitions, audiences and memberships, contacts and their calls, then the ground truth JSON
+beside the database (`truth_path(db_path)`; format in the README section "Generated
+organisations and their ground truth").
+
+Determinism: everything is drawn from one `random.Random(seed)` in a fixed order, and times are
+relative to `now` (default: today's date at 00:00 UTC), so the same seed on the same day gives
+byte-identical rows and truth; only the `generated_at` meta value differs.
+
+Speed: rows are built in plain Python and inserted with `executemany` in chunks, with
+`synchronous=OFF` and the secondary indexes dropped during the bulk load and rebuilt at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from gomoq.errors import UsageError
+from gomoq.progress import ProgressEvent, ProgressFn
+from gomoq.sandbox import db as sandbox_db
+from gomoq.sandbox.gen_calls import DAY_MS, CallRow, Clock, make_calls, uuid4
+from gomoq.sandbox.gen_org import make_org, write_definitions_and_audiences
+from gomoq.sandbox.gen_people import Person, PersonMaker
+from gomoq.secrets import register_secret
+
+INACTIVE_DAYS = 120
+CHUNK = 20_000
+_SECONDARY_INDEXES = (
+    "contacts_phone",
+    "contacts_created",
+    "audience_members_contact",
+    "calls_contact",
+    "calls_created",
+)
+
+
+class NotEmpty(UsageError):
+    """The target database already holds an organisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlantRates:
+    """Share of contacts carrying each planted problem (0.03 = 3 %).
+
+    The phone kinds (format_variant … invalid_phone) are exclusive: a contact is at most one of
+    them. A duplicate is an extra contact for a person who already exists. The others are drawn
+    independently for ordinary contacts.
+    """
+
+    format_variant: float = 0.03
+    typo: float = 0.01
+    swap: float = 0.005
+    missing_digit: float = 0.0015
+    extra_digit: float = 0.0015
+    country_code: float = 0.002
+    shared_number: float = 0.005
+    invalid_phone: float = 0.01
+    always_failing: float = 0.01
+    invalid_attribute: float = 0.02
+    undefined_attribute: float = 0.005
+    inactive: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not 0.0 <= value <= 1.0:
+                raise UsageError(f"Plant rate {name} must be between 0 and 1, not {value}.")
+        if self.phone_total() > 0.5:
+            raise UsageError("The phone plant rates add up to more than half of the contacts.")
+
+    def phone_total(self) -> float:
+        """The share of contacts whose phone carries a planted problem."""
+        return (
+            self.format_variant
+            + self.typo
+            + self.swap
+            + self.missing_digit
+            + self.extra_digit
+            + self.country_code
+            + self.shared_number
+            + self.invalid_phone
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSummary:
+    """What `generate_organisation` wrote."""
+
+    db_path: Path
+    truth_path: Path
+    org_id: str
+    api_key: str
+    contacts: int
+    calls: int
+    audiences: int
+    memberships: int
+    attribute_definitions: int
+    seconds: float
+    planted: dict[str, int] = field(default_factory=dict)
+
+
+def truth_path(db_path: Path | str) -> Path:
+    """Where the ground truth of the organisation in `db_path` lives."""
+    return Path(db_path).with_suffix(".truth.json")
+
+
+def generate_organisation(
+    db_path: Path,
+    *,
+    contacts: int,
+    seed: int = 42,
+    api_key: str | None = None,
+    rates: PlantRates | None = None,
+    progress: ProgressFn | None = None,
+    now: datetime | None = None,
+) -> GenerationSummary:
+    """Fill the empty sandbox database at `db_path` with an organisation of `contacts` contacts.
+
+    Raises `NotEmpty` when the database already has contacts, `UsageError` on a bad count.
+    `now` anchors every generated time (default: today 00:00 UTC).
+    """
+    if contacts < 0 or contacts > 20_000_000:
+        raise UsageError(f"The contact count must be between 0 and 20,000,000, not {contacts}.")
+    started = time.perf_counter()
+    rates = rates or PlantRates()
+    report: ProgressFn = progress or (lambda _event: None)
+    db_path = Path(db_path)
+    anchor = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    now_ms = int(anchor.timestamp() * 1000)
+    rng = random.Random(seed)
+    conn = sandbox_db.connect(db_path)
+    try:
+        if conn.execute("SELECT 1 FROM contacts LIMIT 1").fetchone() is not None:
+            raise NotEmpty(f"The sandbox database {db_path} already holds contacts.")
+        org = make_org(rng, seed, api_key)
+        register_secret(org["api_key"])
+        clock = Clock()
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for index in _SECONDARY_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {index}")
+        audiences = write_definitions_and_audiences(conn, rng, org, clock, now_ms)
+        builder = _Builder(rng, clock, org, rates, now_ms, audiences, contacts)
+        calls = memberships = 0
+        for start in range(0, contacts, CHUNK):
+            stop = min(contacts, start + CHUNK)
+            chunk_rows, chunk_calls, chunk_members = builder.build(start, stop)
+            conn.executemany(_INSERT_CONTACT, chunk_rows)
+            conn.executemany(_INSERT_CALL, chunk_calls)
+            conn.executemany(_INSERT_MEMBER, chunk_members)
+            calls += len(chunk_calls)
+            memberships += len(chunk_members)
+            report(ProgressEvent("generate", stop, contacts, "contacts"))
+        report(ProgressEvent("generate", contacts, contacts, "contacts", "building indexes"))
+        schema = resources.files("gomoq.sandbox").joinpath("schema.sql").read_text("utf-8")
+        for statement in schema.split(";"):
+            if "CREATE INDEX" in statement:
+                conn.execute(statement)
+        for key, value in org.items():
+            sandbox_db.set_meta(conn, key, value)
+        sandbox_db.set_meta(conn, "seed", str(seed))
+        sandbox_db.set_meta(conn, "contacts", str(contacts))
+        sandbox_db.set_meta(conn, "generated_at", sandbox_db.now_iso())
+        sandbox_db.set_meta(conn, "reference_time", clock.iso(now_ms))
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    truth = builder.truth(seed, contacts, rates, clock.iso(now_ms))
+    target = truth_path(db_path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    os.replace(tmp, target)
+    report(ProgressEvent("generate", contacts, contacts, "contacts", finished=True))
+    return GenerationSummary(
+        db_path=db_path,
+        truth_path=target,
+        org_id=org["org_id"],
+        api_key=org["api_key"],
+        contacts=contacts,
+        calls=calls,
+        audiences=len(audiences),
+        memberships=memberships,
+        attribute_definitions=len(builder.attribute_names),
+        seconds=time.perf_counter() - started,
+        planted=builder.planted_counts(),
+    )
+
+
+_INSERT_CONTACT = (
+    "INSERT INTO contacts (seq, id, organization_id, primary_phone, first_name, last_name,"
+    " full_name, primary_email, address, city, state, zip, occupation, preferred_channel,"
+    " gender, channels, custom_attributes, created_at, updated_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_CALL = (
+    "INSERT INTO calls (id, organization_id, contact_id, phone_number, status, direction,"
+    " created_at, answered_at, ended_at, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_MEMBER = (
+    "INSERT INTO audience_members (audience_id, contact_id, status, joined_at, exited_at)"
+    " VALUES (?,?,?,?,?)"
+)
+
+
+class _Builder:
+    """Builds contacts chunk by chunk, remembering what it planted for the truth file."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        clock: Clock,
+        org: dict[str, str],
+        rates: PlantRates,
+        now_ms: int,
+        audiences: list[tuple[str, str, int, Callable[[Person], float]]],
+        total: int,
+    ) -> None:
+        self.rng = rng
+        self.clock = clock
+        self.org_id = org["org_id"]
+        self.rates = rates
+        self.now_ms = now_ms
+        self.audiences = audiences
+        self.total = total
+        self.people = PersonMaker(rng, rates, now_ms)
+        self.attribute_names = self.people.attribute_names
+        self.span_ms = 3 * 365 * DAY_MS
+        self.first_ms = now_ms - self.span_ms
+
+    def build(
+        self, start: int, stop: int
+    ) -> tuple[list[tuple[Any, ...]], list[CallRow], list[tuple[Any, ...]]]:
+        """Rows of contacts start..stop-1 (0-based), their calls and their memberships."""
+        rng, clock = self.rng, self.clock
+        contact_rows: list[tuple[Any, ...]] = []
+        call_rows: list[CallRow] = []
+        member_rows: list[tuple[Any, ...]] = []
+        step = max(1, self.span_ms // max(1, self.total))
+        for i in range(start, stop):
+            created = self.first_ms + (self.span_ms * i) // max(1, self.total)
+            created += rng.randrange(step)
+            person = self.people.next(i, created)
+            updated = created
+            if rng.random() < 0.4:
+                updated = created + rng.randrange(max(1, self.now_ms - created))
+            contact_id = person.id
+            contact_rows.append(
+                (
+                    i + 1,
+                    contact_id,
+                    self.org_id,
+                    person.phone,
+                    person.first_name,
+                    person.last_name,
+                    person.full_name,
+                    person.email,
+                    person.address,
+                    person.city,
+                    person.state,
+                    person.zip,
+                    person.occupation,
+                    person.preferred_channel,
+                    person.gender,
+                    person.channels,
+                    orjson.dumps(person.attributes).decode(),
+                    clock.iso(created),
+                    clock.iso(updated),
+                )
+            )
+            calls, last_answered = make_calls(
+                rng,
+                clock,
+                org_id=self.org_id,
+                contact_id=contact_id,
+                phone=person.phone,
+                created_ms=created,
+                now_ms=self.now_ms,
+                mode=person.call_mode,
+                inactive_days=INACTIVE_DAYS,
+            )
+            call_rows.extend(calls)
+            if last_answered is None or last_answered < self.now_ms - INACTIVE_DAYS * DAY_MS:
+                self.people.truth.inactive.append(contact_id)
+            for audience_id, _name, audience_ms, share in self.audiences:
+                p = share(person)
+                if p and rng.random() < p:
+                    joined = max(created, audience_ms) + rng.randrange(DAY_MS)
+                    joined = min(joined, self.now_ms - 1)
+                    exited = None
+                    status = "active"
+                    if rng.random() < 0.08 and joined < self.now_ms - DAY_MS:
+                        status = "exited"
+                        exited = clock.iso(joined + rng.randrange(self.now_ms - joined))
+                    member_rows.append((audience_id, contact_id, status, clock.iso(joined), exited))
+        return contact_rows, call_rows, member_rows
+
+    def truth(self, seed: int, contacts: int, rates: PlantRates, reference: str) -> dict[str, Any]:
+        """The ground truth document (see the README for its format)."""
+        return self.people.truth.document(
+            seed=seed,
+            contacts=contacts,
+            rates=asdict(rates),
+            reference_time=reference,
+            inactive_days=INACTIVE_DAYS,
+        )
+
+    def planted_counts(self) -> dict[str, int]:
+        """How many of each planted problem the truth holds."""
+        return self.people.truth.counts()
+
+
+__all__ = [
+    "GenerationSummary",
+    "NotEmpty",
+    "PlantRates",
+    "generate_organisation",
+    "truth_path",
+    "uuid4",
+]

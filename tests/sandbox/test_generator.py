@@ -1,0 +1,93 @@
+"""The generator: determinism, refusal to overwrite, meta, field rules of ordinary rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gomoq.errors import UsageError
+from gomoq.sandbox.generator import (
+    NotEmpty,
+    PlantRates,
+    generate_organisation,
+    truth_path,
+)
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+TABLES = ("contacts", "calls", "custom_attributes", "audiences", "audience_members")
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the generated tables, in a fixed order."""
+    conn = sqlite3.connect(path)
+    try:
+        out = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
+        out["meta"] = conn.execute(
+            "SELECT key, value FROM meta WHERE key != 'generated_at' ORDER BY key"
+        ).fetchall()
+        return out
+    finally:
+        conn.close()
+
+
+def test_same_seed_gives_identical_content(tmp_path: Path) -> None:
+    a = generate_organisation(tmp_path / "a.sqlite3", contacts=400, seed=11, now=NOW)
+    b = generate_organisation(tmp_path / "b.sqlite3", contacts=400, seed=11, now=NOW)
+    assert dump(a.db_path) == dump(b.db_path)
+    assert a.truth_path.read_bytes() == b.truth_path.read_bytes()
+    assert a.api_key == b.api_key and a.api_key.startswith("gmq_sandbox_")
+
+
+def test_different_seed_gives_different_content(tmp_path: Path) -> None:
+    a = generate_organisation(tmp_path / "a.sqlite3", contacts=200, seed=1, now=NOW)
+    b = generate_organisation(tmp_path / "b.sqlite3", contacts=200, seed=2, now=NOW)
+    da, db_ = dump(a.db_path), dump(b.db_path)
+    assert da["contacts"] != db_["contacts"]
+    assert {r[3] for r in da["contacts"]} != {r[3] for r in db_["contacts"]}
+
+
+def test_refuses_a_database_with_contacts(tmp_path: Path) -> None:
+    path = tmp_path / "org.sqlite3"
+    generate_organisation(path, contacts=20, seed=3, now=NOW)
+    with pytest.raises(NotEmpty, match="already holds contacts"):
+        generate_organisation(path, contacts=20, seed=3, now=NOW)
+
+
+def test_bad_rates_and_counts_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        PlantRates(typo=1.5)
+    with pytest.raises(UsageError):
+        PlantRates(format_variant=0.4, typo=0.2)
+    with pytest.raises(UsageError):
+        generate_organisation(tmp_path / "x.sqlite3", contacts=-1)
+
+
+def test_meta_counts_and_truth_file(tmp_path: Path) -> None:
+    path = tmp_path / "org.sqlite3"
+    summary = generate_organisation(path, contacts=300, seed=7, api_key="k-123", now=NOW)
+    conn = sqlite3.connect(path)
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    for key in ("org_id", "org_name", "org_slug", "user_id", "user_email", "generated_at"):
+        assert meta[key]
+    assert meta["api_key"] == "k-123" and meta["seed"] == "7" and meta["contacts"] == "300"
+    assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 300
+    calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
+    assert calls == summary.calls and 300 <= calls <= 3000
+    kinds = {r[0] for r in conn.execute("SELECT type FROM custom_attributes")}
+    assert kinds == {"text", "number", "boolean", "date", "phone_number", "email", "url"}
+    types = {r[0] for r in conn.execute("SELECT type FROM audiences")}
+    assert types == {"static", "live"}
+    conn.close()
+    truth = json.loads(truth_path(path).read_text())
+    assert truth["seed"] == 7 and truth["contacts"] == 300
+    assert summary.truth_path == path.with_suffix(".truth.json")
+
+
+def test_progress_reports_reach_the_total(tmp_path: Path) -> None:
+    events = []
+    generate_organisation(tmp_path / "o.sqlite3", contacts=50, seed=5, progress=events.append)
+    assert events[-1].finished and events[-1].done == 50 and events[-1].total == 50
