@@ -366,20 +366,34 @@ def cluster_view(source: TableSource, cluster: Cluster) -> ClusterView:
 
 
 def merge_payload(view: ClusterView, survivor: int, choices: Mapping[str, int]) -> dict[str, Any]:
-    """The decision payload for merging: survivor id, losers, and the values chosen per field.
+    """The decision payload for merging, as `gomoq.plan.auto` reads it.
 
-    `choices` maps a field to the member index whose value is kept. Fields not chosen are left
-    to the merge rules of `gomoq.plan.merge` (survivor's value, else the newest loser's).
+    `survivor` and `losers` are contact ids; `fields` the values chosen per field (API names,
+    camelCase) and `attributes` the custom attributes taken from a chosen member. `choices` maps
+    a field to the member index whose value is kept; fields not chosen are left to the merge
+    rules of `gomoq.plan.merge` (survivor's value, else the newest loser's).
     """
-    keep: dict[str, Any] = {}
+    from gomoq.plan.fingerprint import SNAKE_TO_CAMEL
+
+    fields: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
     for name, index in choices.items():
-        if name in CHOOSABLE_FIELDS and index != survivor and 0 <= index < len(view.rows):
-            keep[name] = view.rows[index].get(name)
-    return {
+        if name not in CHOOSABLE_FIELDS or index == survivor or not 0 <= index < len(view.rows):
+            continue
+        value = view.rows[index].get(name)
+        if name == "custom_attributes":
+            parsed = json.loads(value) if isinstance(value, str) and value else {}
+            attributes.update(parsed if isinstance(parsed, dict) else {})
+        else:
+            fields[SNAKE_TO_CAMEL.get(name, name)] = value
+    payload: dict[str, Any] = {
         "survivor": view.member_ids[survivor],
         "losers": [m for i, m in enumerate(view.member_ids) if i != survivor],
-        "fields": keep,
+        "fields": fields,
     }
+    if attributes:
+        payload["attributes"] = attributes
+    return payload
 
 
 # ---------------------------------------------------------------------------------------------

@@ -153,7 +153,8 @@ class AttributesScreen(WorkbenchScreen):
             return
         finding_ids = list(group["finding_ids"])
         findings = self.workbench.findings
-        payload = {"attribute": group["field"], "value": value}
+        # A flag goes to gomoq's own flag attribute (the plan's default), a fix to the attribute.
+        payload = None if decision == "flag" else {"attribute": group["field"], "value": value}
         label = {
             "flag": "flagged",
             "set_attribute": "cleared" if value is None else f"set to {value!r}",

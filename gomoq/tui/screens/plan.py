@@ -32,6 +32,8 @@ def cell(value: Any) -> str:
     """A value short enough for a table cell."""
     if value is None:
         return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
     if isinstance(value, list | tuple | set):
         return f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(str, value))
     return str(value)
