@@ -112,7 +112,8 @@ async def test_duplicates_survivor_field_choice_merge_dismiss_undo(
         await wait_for(pilot, lambda: len(recorder.saved) == 1 and screen.position == 1)
         ids, decision, payload = recorder.saved[0]
         assert (ids, decision) == (["fd1"], "merge")
-        assert payload == {"survivor": "c001", "losers": ["c000"], "fields": {"city": "Rabat"}}  # fmt: skip
+        expected = {"survivor": "c001", "losers": ["c000"], "fields": {"city": "Rabat"}}
+        assert payload == expected
         await wait_for(pilot, lambda: "Cluster 2 of 2" in text_of(screen.query_one("#dupe-status")))
         await pilot.press("n")
         await wait_for(pilot, lambda: len(recorder.saved) == 2)
