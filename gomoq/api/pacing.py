@@ -4,6 +4,10 @@ The steady rate comes from `aiolimiter.AsyncLimiter` with a bucket of one reques
 are spaced `1/rate` apart with no initial burst: a burst of `rate` requests followed by the
 steady rate would exceed a server's one-second sliding window and draw 429s.
 
+When a response's `X-RateLimit-Limit` is below our rate, the pacer slows to it (read as
+requests per second, the sandbox's unit and the old guide's "10 requests per second"; a limit
+per longer window can only be larger, so it never speeds us up).
+
 On top of it a "gate" holds every request back until a time the server asked for: after a 429
 (`Retry-After`, else `X-RateLimit-Reset`), or when `X-RateLimit-Remaining` reaches 0 (until
 `X-RateLimit-Reset`). Pauses are capped so a bogus header cannot stall a sync for hours.
@@ -12,6 +16,7 @@ On top of it a "gate" holds every request back until a time the server asked for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import time
@@ -71,6 +76,7 @@ class Pacer:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
+        self.configured_rate = rate
         self.max_pause = max_pause
         self._limiter = AsyncLimiter(1, 1.0 / rate)
         self._paused_until = 0.0  # time.monotonic()
@@ -101,8 +107,21 @@ class Pacer:
             self._paused_until = until
             log.info("pausing requests for %.2f s: %s", seconds, reason)
 
+    def slow_to(self, rate: float) -> None:
+        """Lower the steady rate (never raises it above the configured one)."""
+        rate = min(rate, self.configured_rate)
+        if 0 < rate < self.rate:
+            log.info("the server allows %.3g requests/s: slowing down from %.3g", rate, self.rate)
+            self.rate = rate
+            # Requests already waiting finish on the old limiter; new ones use the slower one.
+            self._limiter = AsyncLimiter(1, 1.0 / rate)
+
     def observe(self, status: int, headers: Mapping[str, str]) -> float | None:
         """Adapt to a response's rate-limit headers; returns Retry-After seconds if given."""
+        limit = headers.get("x-ratelimit-limit")
+        if limit is not None:
+            with contextlib.suppress(ValueError):
+                self.slow_to(float(limit))
         retry_after = parse_retry_after(headers.get("retry-after"))
         reset = parse_reset(headers.get("x-ratelimit-reset"))
         if status == 429:

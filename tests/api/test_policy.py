@@ -97,3 +97,16 @@ async def test_pacer_observes_headers() -> None:
 def test_pacer_rejects_zero_rate() -> None:
     with pytest.raises(ValueError):
         Pacer(0)
+
+
+def test_pacer_slows_to_the_servers_limit_but_never_speeds_up() -> None:
+    pacer = Pacer(10.0)
+    pacer.observe(200, {"x-ratelimit-limit": "50"})
+    assert pacer.rate == 10.0
+    pacer.observe(200, {"x-ratelimit-limit": "4"})
+    assert pacer.rate == 4.0
+    pacer.observe(200, {"x-ratelimit-limit": "8"})
+    assert pacer.rate == 4.0
+    pacer.observe(200, {"x-ratelimit-limit": "lots"})
+    pacer.observe(200, {"x-ratelimit-limit": "0"})
+    assert pacer.rate == 4.0
