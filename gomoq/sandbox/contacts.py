@@ -131,22 +131,17 @@ async def list_contacts(request: Request) -> Response:
 
 
 def _fast_page(state: SandboxState, offset: int, limit: int, order: str, total: int) -> list[Any]:
-    if offset >= total:
-        return []
-    if order == "asc":
-        start, count = offset, min(limit, total - offset)
-    else:
-        count = min(limit, total - offset)
-        start = total - offset - count
-    boundary = None
-    if start >= paging.MAP_FROM_OFFSET:
-        current = state.page_index
-        if current is None or current.generation != state.contacts_generation:
-            current = paging.build_map(state.conn, state.contacts_generation)
-            state.page_index = current
-        boundary = current
-    rows = paging.live_rows_asc(state.conn, boundary, start, count, cdb.COLUMNS)
-    return rows if order == "asc" else rows[::-1]
+    rows, state.page_index = paging.page_rows(
+        state.conn,
+        state.page_index,
+        state.contacts_generation,
+        offset=offset,
+        limit=limit,
+        total=total,
+        descending=order == "desc",
+        columns=cdb.COLUMNS,
+    )
+    return rows
 
 
 def _prepare(

@@ -1,10 +1,10 @@
-"""Fast deep pages of live contacts in createdAt order (the order a full sync reads).
+"""Fast deep pages in createdAt order (the order a full sync reads), for contacts and calls.
 
 `LIMIT 100 OFFSET 999900` makes SQLite step over a million index entries (~100 ms). Instead we
-keep a boundary map: the `(created_at, seq)` key of every STEP-th live contact, built by one
-index-only scan and rebuilt lazily after the set of live contacts changes (a create, a delete).
-A page then starts from the nearest boundary with a small OFFSET (< STEP) on the partial index
-`contacts_live_created`. Shallow pages skip the map entirely.
+keep a boundary map: the `(created_at, seq)` key of every STEP-th row, built by one index-only
+scan and rebuilt lazily after the set of rows changes (a contact created or deleted; calls never
+change). A page then starts from the nearest boundary: two index range searches fetch the
+rowids from there, and the page's rows are read by rowid. Shallow pages skip the map entirely.
 """
 
 from __future__ import annotations
@@ -16,20 +16,35 @@ STEP = 1000
 MAP_FROM_OFFSET = 2 * STEP  # below this offset a plain OFFSET is already cheap
 
 
+@dataclass(frozen=True)
+class Ordered:
+    """A table read in (created_at, seq) order through `index`, restricted by `where`."""
+
+    table: str
+    index: str
+    where: str
+
+
+LIVE_CONTACTS = Ordered("contacts", "contacts_live_created", "deleted_at IS NULL")
+ALL_CALLS = Ordered("calls", "calls_created", "1 = 1")
+
+
 @dataclass
 class BoundaryMap:
-    """Keys of live contacts at positions 0, STEP, 2*STEP, ... for one contacts generation."""
+    """Keys of the rows at positions 0, STEP, 2*STEP, ... for one data generation."""
 
     generation: int
     keys: list[tuple[str, int]]
 
 
-def build_map(conn: sqlite3.Connection, generation: int) -> BoundaryMap:
-    """Scan the live-contacts index once and keep every STEP-th key."""
+def build_map(
+    conn: sqlite3.Connection, generation: int, spec: Ordered = LIVE_CONTACTS
+) -> BoundaryMap:
+    """Scan the index once and keep every STEP-th key."""
     keys: list[tuple[str, int]] = []
     cursor = conn.execute(
-        "SELECT created_at, seq FROM contacts INDEXED BY contacts_live_created "
-        "WHERE deleted_at IS NULL ORDER BY created_at, seq"
+        f"SELECT created_at, seq FROM {spec.table} INDEXED BY {spec.index} "
+        f"WHERE {spec.where} ORDER BY created_at, seq"
     )
     position = 0
     while True:
@@ -42,42 +57,75 @@ def build_map(conn: sqlite3.Connection, generation: int) -> BoundaryMap:
     return BoundaryMap(generation, keys)
 
 
-def live_rows_asc(
+def rows_asc(
     conn: sqlite3.Connection,
     boundary: BoundaryMap | None,
     start: int,
     count: int,
     columns: str,
+    spec: Ordered = LIVE_CONTACTS,
 ) -> list[sqlite3.Row]:
-    """`count` live contacts from position `start` in (created_at, seq) ascending order."""
+    """`count` rows from position `start` in (created_at, seq) ascending order.
+
+    `columns` must include `seq`.
+    """
     if count <= 0:
         return []
-    base = (
-        f"SELECT {columns} FROM contacts INDEXED BY contacts_live_created WHERE deleted_at IS NULL"
-    )
     slot = start // STEP
     if boundary is None or slot == 0 or slot >= len(boundary.keys):
-        sql = f"{base} ORDER BY created_at, seq LIMIT ? OFFSET ?"
-        return conn.execute(sql, (count, start)).fetchall()
+        return conn.execute(
+            f"SELECT {columns} FROM {spec.table} INDEXED BY {spec.index} WHERE {spec.where} "
+            "ORDER BY created_at, seq LIMIT ? OFFSET ?",
+            (count, start),
+        ).fetchall()
     created_at, seq = boundary.keys[slot]
-    need = start - slot * STEP + count
+    skip = start - slot * STEP
+    need = skip + count
     # Two index range searches rather than one row-value comparison: SQLite uses only the
     # first column of `(created_at, seq) >= (?, ?)`, which scans every tie of created_at.
     keys = conn.execute(
-        "SELECT seq FROM contacts INDEXED BY contacts_live_created "
-        "WHERE deleted_at IS NULL AND created_at = ? AND seq >= ? ORDER BY seq LIMIT ?",
+        f"SELECT seq FROM {spec.table} INDEXED BY {spec.index} "
+        f"WHERE {spec.where} AND created_at = ? AND seq >= ? ORDER BY seq LIMIT ?",
         (created_at, seq, need),
     ).fetchall()
     if len(keys) < need:
         keys += conn.execute(
-            "SELECT seq FROM contacts INDEXED BY contacts_live_created "
-            "WHERE deleted_at IS NULL AND created_at > ? ORDER BY created_at, seq LIMIT ?",
+            f"SELECT seq FROM {spec.table} INDEXED BY {spec.index} "
+            f"WHERE {spec.where} AND created_at > ? ORDER BY created_at, seq LIMIT ?",
             (created_at, need - len(keys)),
         ).fetchall()
-    wanted = [k[0] for k in keys[start - slot * STEP :]]
+    wanted = [k[0] for k in keys[skip:]]
     if not wanted:
         return []
     marks = ", ".join("?" for _ in wanted)
-    rows = conn.execute(f"SELECT {columns} FROM contacts WHERE seq IN ({marks})", wanted).fetchall()
+    rows = conn.execute(
+        f"SELECT {columns} FROM {spec.table} WHERE seq IN ({marks})", wanted
+    ).fetchall()
     by_seq = {row["seq"]: row for row in rows}
     return [by_seq[s] for s in wanted if s in by_seq]
+
+
+def page_rows(
+    conn: sqlite3.Connection,
+    current: BoundaryMap | None,
+    generation: int,
+    *,
+    offset: int,
+    limit: int,
+    total: int,
+    descending: bool,
+    columns: str,
+    spec: Ordered = LIVE_CONTACTS,
+) -> tuple[list[sqlite3.Row], BoundaryMap | None]:
+    """One page (asc or desc) and the boundary map to keep (built or rebuilt when needed)."""
+    if offset >= total:
+        return [], current
+    count = min(limit, total - offset)
+    start = total - offset - count if descending else offset
+    boundary = None
+    if start >= MAP_FROM_OFFSET:
+        if current is None or current.generation != generation:
+            current = build_map(conn, generation, spec)
+        boundary = current
+    rows = rows_asc(conn, boundary, start, count, columns, spec)
+    return (rows[::-1] if descending else rows), current

@@ -60,7 +60,9 @@ class SandboxState:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     _count_cache: tuple[int, int] | None = None
     _defs_cache: tuple[int, dict[str, AttributeDef]] | None = None
-    page_index: Any = None
+    page_index: Any = None  # paging.BoundaryMap of live contacts
+    calls_index: Any = None  # paging.BoundaryMap of calls
+    calls_total: int | None = None
 
     def contacts_changed(self) -> None:
         """Call after any write that adds, removes or re-orders live contacts."""

@@ -54,3 +54,28 @@ async def test_deep_pages_match_offset_order(tmp_path: Path) -> None:
         body = (await c.get("/api/contact", params={"page": 30, "limit": 100})).json()
         assert [x["id"] for x in body["data"]] == expected[1:][2900:3000]
     app.close()
+
+
+async def test_deep_call_pages_match_offset_order(tmp_path: Path) -> None:
+    db = build_small_org(tmp_path / "calls.sqlite3", contacts=1500)
+    app = create_app(db, SandboxSettings(rate_limit=0))
+    expected = [
+        r[0] for r in app.sandbox.conn.execute("SELECT id FROM calls ORDER BY created_at, seq")
+    ]
+    assert len(expected) == 3000
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://s", headers={"X-API-Key": KEY}
+    ) as c:
+        for order, want in (("asc", expected), ("desc", expected[::-1])):
+            got: list[str] = []
+            for page in range(1, 31):
+                body = (
+                    await c.get(
+                        "/api/calls", params={"page": page, "limit": 100, "sortOrder": order}
+                    )
+                ).json()
+                got += [x["id"] for x in body["data"]]
+            assert got == want
+            assert body["meta"]["total"] == 3000 and not body["meta"]["hasNextPage"]
+    assert app.sandbox.calls_index is not None
+    app.close()
