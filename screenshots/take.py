@@ -83,7 +83,7 @@ async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
         await pilot.press("p")
         await wait(pilot, lambda: "Building" not in text(app.screen.query_one("#plan-status")))
         shot("plan")
-        await pilot.press("a")
+        await pilot.press("A")
         await pilot.pause(0.3)
         await pilot.press("y")
         await wait(pilot, lambda: bool(getattr(app.screen, "results", [])), timeout=300)

@@ -93,7 +93,7 @@ async def test_sync_review_merge_fix_apply_undo(sandbox_app: Any, sandbox_key: s
             await wait_for(pilot, lambda: plan.plan is not None and bool(plan.rows), timeout=30)
             kinds = {a.kind for a in plan.plan.actions}
             assert {"merge", "set_attribute"} <= kinds
-            await pilot.press("a")
+            await pilot.press("A")
             await pilot.press("y")
             await wait_for(pilot, lambda: bool(plan.results), timeout=60)
             applied = as_mapping(plan.results[0])

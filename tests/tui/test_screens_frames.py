@@ -137,7 +137,10 @@ async def test_call_failures_multi_select_and_flag(frame_app: GomoqApp, recorder
         await wait_for(pilot, lambda: "failed" in text_of(screen.query_one("#timeline-body")))
         await pilot.press("space", "down", "space")
         assert screen.selected == {"c005", "c006"}
-        await pilot.press("f")
+        await pilot.press("f")  # f is the Calls screen's own key: nothing is flagged
+        await pilot.pause()
+        assert recorder.saved == []
+        await pilot.press("F")
         await wait_for(pilot, lambda: len(recorder.saved) == 1)
         assert sorted(recorder.saved[0][0]) == ["fc5", "fc6"]
         assert recorder.saved[0][1] == "flag"

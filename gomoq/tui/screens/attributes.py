@@ -43,7 +43,7 @@ class AttributesScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "set_value", "Set to…"),
         Binding("x", "clear_value", "Clear"),
-        Binding("f", "flag", "Flag"),
+        Binding("F", "flag", "Flag"),
     ]
 
     def __init__(self) -> None:
@@ -89,7 +89,7 @@ class AttributesScreen(WorkbenchScreen):
         if self.workbench.findings_problem:
             status = self.workbench.findings_problem
         self.query_one("#attrs-status", Label).update(
-            f"{status} · e set to… · x clear · f flag (applies to every contact in the group)"
+            f"{status} · e set to… · x clear · F flag (applies to every contact in the group)"
         )
 
     def current(self) -> dict[str, Any] | None:

@@ -41,7 +41,7 @@ class CallsScreen(WorkbenchScreen):
     MODE = "calls"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Select"),
-        Binding("f", "decide('flag')", "Flag"),
+        Binding("F", "decide('flag')", "Flag"),
         Binding("x", "decide('delete')", "Delete"),
         Binding("r", "decide('remove_from_audiences')", "Remove from audiences"),
     ]

@@ -64,7 +64,7 @@ class PlanScreen(WorkbenchScreen):
     MODE = "plan"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "build", "Rebuild plan"),
-        Binding("a", "apply", "Apply"),
+        Binding("A", "apply", "Apply"),
     ]
 
     def __init__(self) -> None:
@@ -114,7 +114,7 @@ class PlanScreen(WorkbenchScreen):
         for row in message.rows:
             table.add_row(*(cell(v) for v in as_mapping(row).values()))
         self.query_one("#plan-status", Label).update(
-            f"{actions} action(s), {len(message.rows)} change(s) · a applies · Esc cancels an apply"
+            f"{actions} action(s), {len(message.rows)} change(s) · A (shift+a) applies · Esc cancels an apply"
         )
 
     def on_job_failed(self, message: JobFailed) -> None:
