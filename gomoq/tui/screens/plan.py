@@ -114,7 +114,8 @@ class PlanScreen(WorkbenchScreen):
         for row in message.rows:
             table.add_row(*(cell(v) for v in as_mapping(row).values()))
         self.query_one("#plan-status", Label).update(
-            f"{actions} action(s), {len(message.rows)} change(s) · A (shift+a) applies · Esc cancels an apply"
+            f"{actions} action(s), {len(message.rows)} change(s)"
+            " · A (shift+a) applies · Esc cancels an apply"
         )
 
     def on_job_failed(self, message: JobFailed) -> None:
