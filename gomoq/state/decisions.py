@@ -220,7 +220,7 @@ def default_fingerprints(findings: pl.DataFrame) -> pl.DataFrame:
             "finding_id",
             pl.when(pl.col("fp").str.len_chars() <= 16)
             .then(pl.col("fp"))
-            .otherwise(finding_id_expr("rows", pl.col("fp")))
+            .otherwise(finding_id_expr("rows", "joined", "fp"))
             .alias("data_fingerprint"),
         )
     )
