@@ -113,7 +113,9 @@ class Gate:
         # Draw every number at every request so that a seeded run is repeatable whatever the rates.
         r_drop, r_error, r_malformed, r_jitter = (rng.random() for _ in range(4))
         error_status = (500, 502, 503)[rng.randrange(3)]
-        delay = faults.latency_ms + int(r_jitter * faults.latency_jitter_ms)
+        delay = (
+            state.settings.latency_ms + faults.latency_ms + int(r_jitter * faults.latency_jitter_ms)
+        )
         if delay > 0:
             await asyncio.sleep(delay / 1000)
         drop = r_drop < faults.drop_rate

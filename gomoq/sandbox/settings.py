@@ -66,6 +66,8 @@ class SandboxSettings:
 
     `api_key` None means "the key stored in the database's meta table". `rate_limit` is requests
     per second per API key (token bucket, burst = one second's worth); 0 turns it off.
+    `latency_ms` is the base latency of every `/api` answer (`--latency-ms`); the fault
+    `faults.latency_ms` (+ jitter) is added on top.
     """
 
     api_key: str | None = None
@@ -80,10 +82,6 @@ class SandboxSettings:
     export_delay_ms: int = 300
     export_url_ttl_s: int = 300
     faults: Faults = field(default_factory=Faults)
-
-    def __post_init__(self) -> None:
-        if self.latency_ms and not self.faults.latency_ms:
-            self.faults.latency_ms = self.latency_ms
 
 
 class SettingsError(ValueError):

@@ -18,6 +18,14 @@ async def test_latency(client: httpx.AsyncClient, app: SandboxApp) -> None:
     started = time.perf_counter()
     assert (await client.get("/api/users/me")).status_code == 200
     assert time.perf_counter() - started >= 0.12
+    app.sandbox.settings.faults.latency_ms = 0
+    app.sandbox.settings.latency_ms = 80  # the base latency (--latency-ms)
+    started = time.perf_counter()
+    assert (await client.get("/api/users/me")).status_code == 200
+    assert time.perf_counter() - started >= 0.08
+    started = time.perf_counter()
+    assert (await client.get("/_admin/health")).status_code == 200
+    assert time.perf_counter() - started < 0.08  # admin is never slowed down
 
 
 async def test_error_rate_gives_documented_5xx(client: httpx.AsyncClient, app: SandboxApp) -> None:

@@ -44,3 +44,48 @@ def test_refuses_remote_host(capsys: pytest.CaptureFixture[str]) -> None:
         main(["sandbox", "--host", "0.0.0.0", "--port", "0"])
     assert exit_info.value.code == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_cli_generates_on_first_start_and_prints_url_and_key(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "fresh" / "org.sqlite3"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gomoq",
+            "sandbox",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            "--contacts",
+            "40",
+            "--seed",
+            "3",
+            "--api-key",
+            "gmq_cli_test_key_123456",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url_line = process.stdout.readline()
+        key_line = process.stdout.readline()
+        assert url_line.startswith("base URL: http://127.0.0.1:") and url_line.strip().endswith(
+            "/api"
+        )
+        assert key_line.split() == ["API", "key:", "gmq_cli_test_key_123456"]
+        base = url_line.split()[-1]
+        with httpx.Client(base_url=base, headers={"X-API-Key": "gmq_cli_test_key_123456"}) as c:
+            total = c.get("/contact").json()["meta"]["total"]
+        assert 0 < total <= 40
+        assert db.exists() and not db.with_name(db.name + ".partial").exists()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=20)
+    assert "Generating" in err
