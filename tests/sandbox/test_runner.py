@@ -89,3 +89,50 @@ def test_cli_generates_on_first_start_and_prints_url_and_key(tmp_path: Path) -> 
         process.terminate()
         _, err = process.communicate(timeout=20)
     assert "Generating" in err
+
+
+@pytest.mark.slow
+def test_kill_9_mid_upserts_leaves_a_whole_database(small_db: Path) -> None:
+    import signal
+    import sqlite3
+    import threading
+    import time
+
+    running = start_background(small_db, settings=SandboxSettings(rate_limit=0))
+    done: list[int] = []
+
+    def hammer() -> None:
+        with httpx.Client(base_url=running.base_url, headers={"X-API-Key": KEY}) as c:
+            for batch in range(1000):
+                rows = [
+                    {
+                        "primaryPhone": f"+2125{batch:04d}{i:04d}",
+                        "firstName": "Kill",
+                        "customAttributes": {"loyalty_points": i},
+                    }
+                    for i in range(1000)
+                ]
+                try:
+                    c.post("/contact/upsert", json={"data": rows}, timeout=30)
+                except httpx.TransportError:
+                    return
+                done.append(batch)
+
+    worker = threading.Thread(target=hammer)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while len(done) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.13)  # land somewhere inside a batch
+    running.process.send_signal(signal.SIGKILL)
+    running.process.wait(10)
+    worker.join(30)
+    assert len(done) >= 2
+    conn = sqlite3.connect(small_db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        added = conn.execute("SELECT count(*) FROM contacts").fetchone()[0] - 30
+    finally:
+        conn.close()
+    # Each upsert is one transaction: whole batches only, at least those acknowledged.
+    assert added % 1000 == 0 and added // 1000 >= len(done)
