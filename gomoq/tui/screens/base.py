@@ -44,6 +44,8 @@ class WorkbenchScreen(Screen[None]):
         super().__init__()
         self._cancel = threading.Event()
         self.running: set[str] = set()
+        self.last_error: str | None = None
+        """The words of the last failed job (also shown as a notification)."""
 
     @property
     def workbench(self) -> GomoqApp:
@@ -100,4 +102,5 @@ class WorkbenchScreen(Screen[None]):
 
     def on_job_failed(self, message: JobFailed) -> None:
         self.finish(message.job)
+        self.last_error = message.text
         self.notify(message.text, title=f"{message.job} failed", severity="error", timeout=10)

@@ -24,8 +24,8 @@ class FirstRunScreen(Screen[None]):
     """A small form for the first profile."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save profile"),
-        Binding("ctrl+d", "demo", "Start the demo"),
+        Binding("ctrl+s", "save", "Save profile", priority=True),
+        Binding("ctrl+d", "demo", "Start the demo", priority=True),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 

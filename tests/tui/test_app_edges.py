@@ -1,0 +1,88 @@
+"""Edges of the app: first run without a profile, failures shown in words, cancelling a job."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Label
+
+from gomoq.api.errors import Unauthorized
+from gomoq.config import load_profile
+from gomoq.errors import Cancelled
+from gomoq.progress import ProgressEvent
+from gomoq.tui import bridge
+from gomoq.tui.app import GomoqApp
+from gomoq.tui.screens.first_run import FirstRunScreen
+from gomoq.tui.screens.overview import OverviewScreen
+from tests.tui.conftest import wait_for
+
+
+async def test_first_run_saves_a_profile_and_opens_the_workbench() -> None:
+    app = GomoqApp(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, FirstRunScreen)
+        app.screen.query_one("#base-url", Input).value = "http://127.0.0.1:8765/api"
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#first-run-error", Label)
+        assert "API key" in str(error.render())  # the key is missing: said in words
+        app.screen.query_one("#api-key", Input).value = "gmq_first_run_key_0001"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen))
+        await wait_for(pilot, lambda: "no-snapshot" in app.events)
+    saved = load_profile()
+    assert (saved.name, saved.base_url) == ("default", "http://127.0.0.1:8765/api")
+
+
+async def test_first_run_can_start_the_demo() -> None:
+    app = GomoqApp(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+d")
+    assert app.return_value == "demo"
+
+
+async def test_a_refused_key_is_said_in_words_and_the_app_keeps_running(
+    frame_app: GomoqApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: Any) -> None:
+        raise Unauthorized("The API key was rejected (401 UNAUTHORIZED).", status=401)
+
+    monkeypatch.setattr(bridge, "sync", refuse)
+    async with frame_app.run_test(size=(120, 40)) as pilot:
+        screen = frame_app.screen
+        assert isinstance(screen, OverviewScreen)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        assert screen.last_error is not None
+        assert "rejected" in screen.last_error and "gomoq profile" in screen.last_error
+        assert "test-key-123456" not in screen.last_error
+        assert not screen.running
+        await pilot.press("c")  # still usable
+        assert frame_app.screen.__class__.__name__ == "ContactsScreen"
+
+
+async def test_escape_cancels_a_running_sync(
+    frame_app: GomoqApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = threading.Event()
+
+    def slow_sync(_profile: Any, progress: Any, should_cancel: Any) -> None:
+        for i in range(1000):
+            progress(ProgressEvent("contacts", i, 1000))
+            started.set()
+            if should_cancel():
+                raise Cancelled("Cancelled by the operator; nothing was left half-done.")
+            threading.Event().wait(0.01)
+
+    monkeypatch.setattr(bridge, "sync", slow_sync)
+    async with frame_app.run_test(size=(120, 40)) as pilot:
+        screen = frame_app.screen
+        assert isinstance(screen, OverviewScreen)
+        await pilot.press("s")
+        await wait_for(pilot, started.is_set)
+        assert "sync" in screen.running
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        assert screen.last_error == "Cancelled; nothing was left half-done."
+        assert not screen.running
