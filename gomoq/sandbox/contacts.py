@@ -134,7 +134,7 @@ def _fast_page(state: SandboxState, offset: int, limit: int, order: str, total: 
     rows, state.page_index = paging.page_rows(
         state.conn,
         state.page_index,
-        state.contacts_generation,
+        state.order_generation,
         offset=offset,
         limit=limit,
         total=total,

@@ -96,6 +96,10 @@ def insert(
     stamp = now_iso()
     values = {column: body.get(api_name) for api_name, column in FIELD_COLUMNS.items()}
     attrs = {k: v for k, v in attributes.items() if v is not None}
+    last = state.conn.execute(
+        "SELECT max(created_at) FROM contacts WHERE deleted_at IS NULL"
+    ).fetchone()[0]
+    appended = last is None or (created_at or stamp) >= last
     state.conn.execute(
         "INSERT INTO contacts (id, organization_id, "
         + ", ".join(values)
@@ -112,7 +116,7 @@ def insert(
             stamp,
         ),
     )
-    state.contacts_changed()
+    state.contacts_changed(appended=appended)
     row = fetch(state, contact_id, include_deleted=True)
     assert row is not None
     return row

@@ -72,7 +72,9 @@ def rows_asc(
     if count <= 0:
         return []
     slot = start // STEP
-    if boundary is None or slot == 0 or slot >= len(boundary.keys):
+    if boundary is not None:
+        slot = min(slot, len(boundary.keys) - 1)  # rows appended since the map was built
+    if boundary is None or slot <= 0:
         return conn.execute(
             f"SELECT {columns} FROM {spec.table} INDEXED BY {spec.index} WHERE {spec.where} "
             "ORDER BY created_at, seq LIMIT ? OFFSET ?",

@@ -54,6 +54,7 @@ class SandboxState:
     editor_rng: random.Random = field(default_factory=random.Random)
     request_count: int = 0
     contacts_generation: int = 0
+    order_generation: int = 0
     attributes_generation: int = 0
     editor_log: list[dict[str, Any]] = field(default_factory=list)
     editor_last_ms: float = field(default_factory=lambda: time.monotonic() * 1000)
@@ -64,9 +65,15 @@ class SandboxState:
     calls_index: Any = None  # paging.BoundaryMap of calls
     calls_total: int | None = None
 
-    def contacts_changed(self) -> None:
-        """Call after any write that adds, removes or re-orders live contacts."""
+    def contacts_changed(self, *, appended: bool = False) -> None:
+        """Call after any write that adds, removes or re-orders live contacts.
+
+        `appended`: the only change is a contact added after every other in createdAt order,
+        which moves no existing position, so the page map stays valid.
+        """
         self.contacts_generation += 1
+        if not appended:
+            self.order_generation += 1
 
     def live_count(self) -> int:
         """Number of live contacts (cached until the next membership change)."""

@@ -53,6 +53,21 @@ async def test_deep_pages_match_offset_order(tmp_path: Path) -> None:
         await c.delete(f"/api/contact/{expected[0]}")
         body = (await c.get("/api/contact", params={"page": 30, "limit": 100})).json()
         assert [x["id"] for x in body["data"]] == expected[1:][2900:3000]
+        # Creates land after every other contact: the map is kept and still right.
+        kept = app.sandbox.page_index
+        new_ids = []
+        for i in range(3):
+            r = await c.post("/api/contact", json={"primaryPhone": f"+21270000{i:04d}"})
+            new_ids.append(r.json()["contact"]["id"])
+        now = expected[1:] + new_ids
+        last_page = -(-len(now) // 100)
+        body = (await c.get("/api/contact", params={"page": last_page, "limit": 100})).json()
+        assert [x["id"] for x in body["data"]] == now[(last_page - 1) * 100 :]
+        body = (
+            await c.get("/api/contact", params={"page": 25, "limit": 100, "sortOrder": "desc"})
+        ).json()
+        assert [x["id"] for x in body["data"]] == now[::-1][2400:2500]
+        assert app.sandbox.page_index is kept
     app.close()
 
 
