@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 STEP = 1000
 MAP_FROM_OFFSET = 2 * STEP  # below this offset a plain OFFSET is already cheap
@@ -131,3 +132,23 @@ def page_rows(
         boundary = current
     rows = rows_asc(conn, boundary, start, count, columns, spec)
     return (rows[::-1] if descending else rows), current
+
+
+def warm(state: Any) -> None:
+    """Build the contacts and calls page maps ahead of the first deep page (server start-up).
+
+    Runs in a worker thread with its own connection; a map is labelled with the generation seen
+    before its scan, so one that raced a write is simply rebuilt on demand.
+    """
+    from gomoq.sandbox import db as sdb
+
+    conn = sdb.connect(state.db_path, create=False)
+    try:
+        generation = state.order_generation
+        contacts = build_map(conn, generation, LIVE_CONTACTS)
+        if state.page_index is None:
+            state.page_index = contacts
+        if state.calls_index is None:
+            state.calls_index = build_map(conn, 0, ALL_CALLS)
+    finally:
+        conn.close()

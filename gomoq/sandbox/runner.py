@@ -83,6 +83,9 @@ def serve(db_path: Path, settings: SandboxSettings, sock: socket.socket) -> None
     from gomoq.sandbox.app import create_app
 
     app = create_app(db_path, settings)
+    from gomoq.sandbox.paging import warm
+
+    threading.Thread(target=warm, args=(app.sandbox,), name="page-maps", daemon=True).start()
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=30
     )
