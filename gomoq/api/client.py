@@ -128,7 +128,7 @@ class GomobileClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._update_method = update_method
-        self._pacer = Pacer(rate_limit)
+        self._pacer = Pacer(rate_limit, max_pause=retry_after_cap)
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self.stats = {"requests": 0, "retries": 0, "rate_limited": 0}
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}

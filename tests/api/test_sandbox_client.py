@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gomoq.api import (
+    ApiError,
     BadRequest,
     Conflict,
     GomobileClient,
@@ -219,4 +220,48 @@ async def test_429_storm_from_a_stricter_server_is_absorbed(
     # sent drew a few 429s, whose Retry-After paused everyone: far fewer than 15 x retries.
     assert api.pacer.rate == 5.0
     assert api.stats["rate_limited"] <= 5
+    assert sandbox_key not in caplog.text
+
+
+async def test_the_key_is_in_no_error_and_no_log_line_under_every_fault(
+    sandbox_app: Any, sandbox_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    scenarios: list[dict[str, Any]] = [
+        {"error_rate": 1.0},
+        {"drop_rate": 1.0},
+        {"malformed_rate": 1.0},
+        {"drop_rate": 1.0, "phase": "after"},
+        {"latency_ms": 400},
+    ]
+    with in_process(sandbox_app):
+        api = GomobileClient(
+            BASE,
+            sandbox_key,
+            timeout=0.2,
+            max_retries=1,
+            backoff_base=0.01,
+            retry_after_cap=0.05,
+        )
+    async with api:
+        for faults in scenarios:
+            _faults(
+                sandbox_app,
+                error_rate=0.0,
+                drop_rate=0.0,
+                malformed_rate=0.0,
+                latency_ms=0,
+                phase="before",
+            )
+            _faults(sandbox_app, **faults)
+            for call in (api.me(), api.create_contact({"primaryPhone": "+212600001111"})):
+                try:
+                    await call
+                except Exception as exc:  # every failure must be one of ours
+                    assert isinstance(exc, ApiError), type(exc)
+                    texts.append(str(exc))
+                    texts.append(repr(exc.args))
+    assert len(texts) >= 2 * len(scenarios)
+    assert all(sandbox_key not in text for text in texts)
     assert sandbox_key not in caplog.text
