@@ -100,6 +100,14 @@ class ContactIndex:
 
     frame: pl.DataFrame
     haystack: pl.Series
+    _lowered: dict[str, pl.Series] = field(default_factory=dict, repr=False, compare=False)
+
+    def lowered(self, column: str) -> pl.Series:
+        """`column` lower-cased, nulls as "" (computed on first use, then kept)."""
+        if column not in self._lowered:
+            col = self.frame.get_column(column).fill_null("").str.to_lowercase()
+            self._lowered[column] = col
+        return self._lowered[column]
 
     @classmethod
     def load(cls, source: TableSource) -> ContactIndex:
@@ -127,8 +135,7 @@ class ContactIndex:
         for word in query.lower().split():
             name, _, value = word.partition(":")
             if value and name in columns:
-                col = self.frame.get_column(columns[name]).fill_null("").str.to_lowercase()
-                mask = mask & col.str.contains(value, literal=True)
+                mask = mask & self.lowered(columns[name]).str.contains(value, literal=True)
             else:
                 mask = mask & self.haystack.str.contains(word, literal=True)
         if only_ids is not None:

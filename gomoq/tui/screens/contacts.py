@@ -28,6 +28,7 @@ from gomoq.tui.messages import (
     ContactsSearched,
 )
 from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.widgets.table import FixedWidthBackend, arrow_table
 
 SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 
@@ -121,17 +122,13 @@ class ContactsScreen(WorkbenchScreen):
         self.index_seconds = message.seconds
         self.search(self.query_one("#search", Input).value)
 
-    async def show_rows(self, frame: pl.DataFrame, query: str, seconds: float) -> None:
+    async def show_rows(self, frame: pl.DataFrame, backend: FixedWidthBackend, query: str) -> None:
         """Replace the table with `frame` (a fresh table: the widget cannot be cleared)."""
         self.rows = frame
         slot = self.query_one("#table-slot", Vertical)
         had_focus = isinstance(self.focused, DataTable)
         await slot.remove_children()
-        from gomoq.tui.widgets.table import arrow_table
-
-        table = arrow_table(
-            frame.select(LIST_COLUMNS), LIST_LABELS, LIST_WIDTHS, id="contacts-table"
-        )
+        table = arrow_table(backend, LIST_LABELS, LIST_WIDTHS, id="contacts-table")
         await slot.mount(table)
         if had_focus or self.focused is None:
             table.focus()
@@ -164,14 +161,15 @@ class ContactsScreen(WorkbenchScreen):
             frame = index.search(query, only_ids=only)
             if should_cancel():
                 return None
-            return ContactsSearched(query, frame, time.perf_counter() - started)
+            backend = FixedWidthBackend(frame.select(LIST_COLUMNS), LIST_WIDTHS)
+            return ContactsSearched(query, frame, backend, time.perf_counter() - started)
 
         self.start("search", "Searching", work, show=False)
 
     async def on_contacts_searched(self, message: ContactsSearched) -> None:
         self.finish("search")
         self.last_search_seconds = message.seconds
-        await self.show_rows(message.frame, message.query, message.seconds)
+        await self.show_rows(message.frame, message.backend, message.query)
         self.searches += 1
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

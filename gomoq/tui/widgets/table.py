@@ -26,15 +26,18 @@ class FixedWidthBackend(ArrowBackend):
 
 
 def arrow_table(
-    frame: pl.DataFrame,
+    backend: FixedWidthBackend,
     labels: Sequence[str],
     widths: Sequence[int],
     *,
     id: str | None = None,
 ) -> DataTable:
-    """A row-cursor virtual table over `frame` (its columns in `labels` order)."""
+    """A row-cursor virtual table over `backend`.
+
+    Build the backend in a worker: converting a million rows to Arrow takes a while.
+    """
     return DataTable(
-        backend=FixedWidthBackend(frame, widths),
+        backend=backend,
         column_labels=list(labels),
         column_widths=list(widths),
         cursor_type="row",
