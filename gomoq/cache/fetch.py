@@ -1,0 +1,226 @@
+"""Fetching the tables other than contacts into a sync's work folder (each one resumable as a
+whole: a finished table is not fetched again by a resumed sync).
+
+- `attribute_defs`: one `GET /custom-attributes`;
+- `audiences` + `audience_members`: every audience (static and live), then every audience's
+  members with their `membershipStatus`, pages read concurrently;
+- `calls`: through the calls export (`POST /calls/export`, poll, download the CSV to the work
+  folder, convert it lazily to Parquet) when the API offers it, else by paging `/calls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import polars as pl
+
+from gomoq.api import GomobileClient, Page
+from gomoq.api.errors import ApiError
+from gomoq.cache.contacts_pager import PAGE_SIZE, WORKERS, run_workers
+from gomoq.cache.convert import (
+    attribute_defs_frame,
+    audiences_frame,
+    calls_frame,
+    calls_from_csv,
+    members_frame,
+)
+from gomoq.cache.schema import empty_frame
+from gomoq.cache.store import write_table
+from gomoq.cache.work import WorkFolder
+from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
+
+log = logging.getLogger("gomoq.sync")
+NO_EXPORT = (404, 405, 501)  # statuses meaning "this API has no calls export"
+CALL_CHUNK_PAGES = 50
+
+
+class Counter:
+    """Pages fetched, for the sync's statistics."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+
+
+async def all_pages(
+    fetch: Callable[[int], Awaitable[Page]],
+    counter: Counter,
+    should_cancel: CancelFn | None,
+    on_page: Callable[[Page], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of a paged list: page 1, then the rest concurrently, rows in page order."""
+    check_cancel(should_cancel)
+    first = await fetch(1)
+    counter.pages += 1
+    if on_page:
+        on_page(first)
+    pages: dict[int, Page] = {1: first}
+    remaining = list(range(2, max(first.meta.total_pages, 1) + 1))
+
+    async def worker() -> None:
+        while remaining:
+            number = remaining.pop(0)
+            check_cancel(should_cancel)
+            page = await fetch(number)
+            counter.pages += 1
+            pages[number] = page
+            if on_page:
+                on_page(page)
+
+    if remaining:
+        await run_workers(min(WORKERS, len(remaining)), worker)
+    return [row for n in sorted(pages) for row in pages[n].data]
+
+
+async def fetch_attribute_defs(
+    client: GomobileClient, work: WorkFolder, progress: ProgressFn
+) -> None:
+    """The attribute definitions, in one request."""
+    frame = attribute_defs_frame(await client.list_attribute_defs())
+    work.finish_table("attribute_defs", frame.unique("id", keep="last", maintain_order=True))
+    progress(
+        ProgressEvent("attribute_defs", frame.height, frame.height, "definitions", finished=True)
+    )
+
+
+async def fetch_audiences(
+    client: GomobileClient,
+    work: WorkFolder,
+    progress: ProgressFn,
+    should_cancel: CancelFn | None,
+    counter: Counter,
+) -> None:
+    """Audiences and their members (both tables written together, then marked done)."""
+    rows = await all_pages(lambda p: client.list_audiences(p, PAGE_SIZE), counter, should_cancel)
+    audiences = audiences_frame(rows).unique("id", keep="last", maintain_order=True)
+    ids = audiences["id"].to_list()
+    counts = {"audiences": 0, "members": 0}
+
+    async def one(audience_id: str) -> pl.DataFrame:
+        def seen(page: Page) -> None:
+            counts["members"] += len(page.data)
+
+        members = await all_pages(
+            lambda p: client.list_audience_members(audience_id, p, PAGE_SIZE),
+            counter,
+            should_cancel,
+            seen,
+        )
+        counts["audiences"] += 1
+        progress(
+            ProgressEvent(
+                "audiences",
+                counts["audiences"],
+                len(ids),
+                "audiences",
+                message=f"{counts['members']:,} memberships",
+            )
+        )
+        return members_frame(audience_id, members)
+
+    frames = await asyncio.gather(*(one(a) for a in ids))
+    members_all = pl.concat([empty_frame("audience_members"), *frames])
+    members_all = members_all.unique(
+        ["audience_id", "contact_id"], keep="last", maintain_order=True
+    )
+    work.finish_table("audience_members", members_all)
+    work.finish_table("audiences", audiences)
+    progress(
+        ProgressEvent(
+            "audiences",
+            audiences.height,
+            audiences.height,
+            "audiences",
+            message=f"{members_all.height:,} memberships",
+            finished=True,
+        )
+    )
+
+
+async def fetch_calls(
+    client: GomobileClient,
+    work: WorkFolder,
+    progress: ProgressFn,
+    should_cancel: CancelFn | None,
+    counter: Counter,
+    *,
+    use_export: bool = True,
+) -> None:
+    """All call records: the export when available, else paging `/calls`."""
+    if use_export:
+        try:
+            export_id = await client.start_calls_export({})
+        except ApiError as exc:
+            if exc.status not in NO_EXPORT:
+                raise
+            log.info("no calls export on this API (%s); paging /calls instead", exc.status)
+        else:
+            progress(ProgressEvent("calls", 0, None, "calls", message="export requested"))
+            await client.wait_calls_export(export_id)
+            check_cancel(should_cancel)
+            text = await client.download_calls_export(export_id)
+            csv_path = work.path / "calls.csv"
+            csv_path.write_text(text, encoding="utf-8")
+            del text  # the CSV can be large: keep one copy at a time
+            frame = (
+                calls_from_csv(csv_path).collect().unique("id", keep="last", maintain_order=True)
+            )
+            work.finish_table("calls", frame)
+            csv_path.unlink(missing_ok=True)
+            progress(ProgressEvent("calls", frame.height, frame.height, "calls", finished=True))
+            return
+    await _page_calls(client, work, progress, should_cancel, counter)
+
+
+async def _page_calls(
+    client: GomobileClient,
+    work: WorkFolder,
+    progress: ProgressFn,
+    should_cancel: CancelFn | None,
+    counter: Counter,
+) -> None:
+    """`/calls` page by page (oldest first, so new calls only add pages at the end)."""
+    first = await client.list_calls(1, PAGE_SIZE, sortOrder="asc")
+    counter.pages += 1
+    total_pages = max(1, math.ceil(first.meta.total / PAGE_SIZE))
+    parts_dir = work.path / "calls-parts"
+    parts_dir.mkdir(exist_ok=True)
+    done_rows = {"n": 0}
+
+    def part(chunk: int) -> Any:
+        return parts_dir / f"chunk-{chunk:06d}.parquet"
+
+    chunks = list(range(math.ceil(total_pages / CALL_CHUNK_PAGES)))
+    pending = [c for c in chunks if not part(c).exists()]
+
+    async def worker() -> None:
+        while pending:
+            chunk = pending.pop(0)
+            rows: list[dict[str, Any]] = []
+            start = chunk * CALL_CHUNK_PAGES + 1
+            for number in range(start, min(start + CALL_CHUNK_PAGES, total_pages + 1)):
+                check_cancel(should_cancel)
+                page = (
+                    first
+                    if number == 1
+                    else await client.list_calls(number, PAGE_SIZE, sortOrder="asc")
+                )
+                counter.pages += number != 1
+                rows.extend(page.data)
+                done_rows["n"] += len(page.data)
+                progress(ProgressEvent("calls", done_rows["n"], first.meta.total, "calls"))
+            write_table(calls_frame(rows), part(chunk))
+
+    if pending:
+        await run_workers(min(4, len(pending)), worker)
+    files = [part(c) for c in chunks]
+    frame = (
+        pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(f) for f in files)])
+        .unique("id", keep="last", maintain_order=True)
+        .collect()
+    )
+    work.finish_table("calls", frame)
+    progress(ProgressEvent("calls", frame.height, frame.height, "calls", finished=True))
