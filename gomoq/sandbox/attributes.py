@@ -24,6 +24,7 @@ from gomoq.sandbox.contacts import state_of
 from gomoq.sandbox.db import now_iso
 from gomoq.sandbox.validation import ATTRIBUTE_TYPES, Problems
 from gomoq.sandbox.web import (
+    MAX_PAGE,
     ApiProblem,
     check_uuid,
     envelope,
@@ -90,7 +91,7 @@ def _check_text(
 async def list_attributes(request: Request) -> Response:
     """`GET /api/custom-attributes`: live definitions, oldest first."""
     state = state_of(request)
-    page = query_int(request, "page", 1, 1, None)
+    page = query_int(request, "page", 1, 1, MAX_PAGE)
     limit = query_int(request, "limit", 100, 1, 100)
     total = int(
         state.conn.execute(

@@ -27,6 +27,7 @@ from gomoq.sandbox.contacts import _includes_attributes, state_of
 from gomoq.sandbox.db import now_iso
 from gomoq.sandbox.validation import Problems
 from gomoq.sandbox.web import (
+    MAX_PAGE,
     ApiProblem,
     check_uuid,
     envelope,
@@ -77,7 +78,7 @@ def _fetch(request: Request) -> sqlite3.Row:
 async def list_audiences(request: Request) -> Response:
     """`GET /api/audience` with page, limit, search (name, description), sortBy, sortOrder."""
     state = state_of(request)
-    page = query_int(request, "page", 1, 1, None)
+    page = query_int(request, "page", 1, 1, MAX_PAGE)
     limit = query_int(request, "limit", 20, 1, 100)
     search = query_search(request)
     sort = {"name": "name", "createdAt": "created_at", "updatedAt": "updated_at"}[
@@ -188,7 +189,7 @@ async def list_members(request: Request) -> Response:
     """`GET /api/audience/{id}/contacts`: contacts, each with `membershipStatus`."""
     state = state_of(request)
     row = _fetch(request)
-    page = query_int(request, "page", 1, 1, None)
+    page = query_int(request, "page", 1, 1, MAX_PAGE)
     limit = query_int(request, "limit", 20, 1, 100)
     status = request.query_params.get("membershipStatus")
     if status:

@@ -35,6 +35,7 @@ from gomoq.sandbox.contacts import state_of
 from gomoq.sandbox.state import SandboxState, dumps
 from gomoq.sandbox.validation import DATETIME_RE, Problems
 from gomoq.sandbox.web import (
+    MAX_PAGE,
     ApiProblem,
     check_uuid,
     envelope,
@@ -127,7 +128,7 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
 async def list_calls(request: Request) -> Response:
     """`GET /api/calls` with page, limit, sortOrder and the filters."""
     state = state_of(request)
-    page = query_int(request, "page", 1, 1, None)
+    page = query_int(request, "page", 1, 1, MAX_PAGE)
     limit = query_int(request, "limit", 20, 1, 100)
     order = query_choice(request, "sortOrder", "asc", ("asc", "desc")).upper()
     known = ("page", "limit", "sortOrder")

@@ -23,6 +23,7 @@ from gomoq.sandbox import paging
 from gomoq.sandbox.state import SandboxState
 from gomoq.sandbox.validation import check_contact, split_attributes
 from gomoq.sandbox.web import (
+    MAX_PAGE,
     ApiProblem,
     check_uuid,
     envelope,
@@ -83,7 +84,7 @@ def _includes_attributes(request: Request) -> bool:
 async def list_contacts(request: Request) -> Response:
     """`GET /api/contact` with page, limit, search, sortBy, sortOrder, include."""
     state = state_of(request)
-    page = query_int(request, "page", 1, 1, None)
+    page = query_int(request, "page", 1, 1, MAX_PAGE)
     limit = query_int(request, "limit", 20, 1, 100)
     search = query_search(request)
     sort_by = query_choice(request, "sortBy", "createdAt", tuple(SORT_COLUMNS))

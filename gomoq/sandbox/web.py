@@ -18,6 +18,7 @@ from starlette.responses import Response
 from gomoq.sandbox.db import now_iso
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_PAGE = 1_000_000_000  # INFERRED cap: keeps OFFSET inside SQLite's 64-bit integers
 
 REASONS: dict[int, str] = {
     400: "BAD_REQUEST",

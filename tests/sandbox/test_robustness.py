@@ -139,3 +139,33 @@ async def test_fuzzed_contact_bodies_never_500(app: SandboxApp, body: dict) -> N
         assert upsert.status_code == 200, upsert.text
         listed = await c.get("/api/contact", params={"limit": 100, "include": "customAttributes"})
         assert listed.status_code == 200
+
+
+async def test_hostile_query_strings_never_500(client: httpx.AsyncClient) -> None:
+    audience = (await client.get("/api/audience")).json()["data"][0]["id"]
+    paths = [
+        "/api/contact",
+        "/api/custom-attributes",
+        "/api/audience",
+        "/api/calls",
+        f"/api/audience/{audience}/contacts",
+    ]
+    values = ["10" * 20, "-1", "1e2", "", "٣", "%", "\\", "' OR 1=1 --", "🙂" * 50, "x" * 5000]
+    for path in paths:
+        for name in (
+            "page",
+            "limit",
+            "search",
+            "sortBy",
+            "sortOrder",
+            "include",
+            "status",
+            "from",
+            "contactId",
+            "membershipStatus",
+        ):
+            for value in values:
+                r = await client.get(path, params={name: value})
+                assert r.status_code in (200, 400), (path, name, value, r.status_code)
+                if r.status_code == 400:
+                    assert_error(r, 400)
