@@ -136,3 +136,20 @@ def test_kill_9_mid_upserts_leaves_a_whole_database(small_db: Path) -> None:
         conn.close()
     # Each upsert is one transaction: whole batches only, at least those acknowledged.
     assert added % 1000 == 0 and added // 1000 >= len(done)
+
+
+def test_set_switches_parse_and_bad_ones_are_one_sentence(
+    small_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gomoq.cli.sandbox_cmd import _parse_switches
+
+    assert _parse_switches(("update_method=put", "faults.error_rate=0.1", "faults.seed=3")) == {
+        "update_method": "put",
+        "faults": {"error_rate": 0.1, "seed": 3},
+    }
+    for bad in ("faults.error_rate=2", "update_method=post", "nonsense=1", "noequals"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["sandbox", "--db", str(small_db), "--port", "0", "--set", bad])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and "Traceback" not in err, err
