@@ -26,20 +26,24 @@ picks them up.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import math
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from gomoq.api import GomobileClient
+from gomoq.api.errors import MalformedResponse
 from gomoq.cache.convert import contacts_frame
 from gomoq.cache.work import WorkFolder
 from gomoq.errors import GomoqError
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
+log = logging.getLogger("gomoq.sync")
 PAGE_SIZE = 100
 CHUNK_PAGES = 10
 WORKERS = 16
@@ -47,6 +51,29 @@ WORKERS = 16
 
 class SyncDriftError(GomoqError):
     """The contact list kept changing during every pass of the sync."""
+
+
+T = TypeVar("T")
+RETRY_ATTEMPTS = 4
+
+
+async def again(
+    call: Callable[[], Awaitable[T]],
+    errors: tuple[type[BaseException], ...] = (MalformedResponse,),
+    attempts: int = RETRY_ATTEMPTS,
+) -> T:
+    """`call()`, repeated on `errors` with a short backoff: for reads the client does not
+    retry itself (a garbled 200 body) and for starting a calls export (a POST the client
+    will not re-send, but one a sync may safely repeat: it only creates another export)."""
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except errors:
+            if attempt == attempts - 1:
+                raise
+            log.info("retrying after a failed read (attempt %d)", attempt + 1)
+            await asyncio.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 async def run_workers(count: int, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -124,7 +151,7 @@ class ContactsPager:
             self.work.save()
 
     async def _probe(self) -> int:
-        page = await self.client.list_contacts(1, 1, include_custom_attributes=False)
+        page = await again(lambda: self.client.list_contacts(1, 1, include_custom_attributes=False))
         return page.meta.total
 
     async def _read_pass(self, number: int, t_start: int) -> None:
@@ -162,7 +189,7 @@ class ContactsPager:
                 except asyncio.QueueEmpty:
                     return
                 check_cancel(self.should_cancel)
-                page = await self.client.list_contacts(page_no, PAGE_SIZE)
+                page = await again(functools.partial(self.client.list_contacts, page_no, PAGE_SIZE))
                 self.pages_fetched += 1
                 if self.on_page is not None:
                     self.on_page(number, page_no)

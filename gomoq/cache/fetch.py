@@ -11,6 +11,7 @@ whole: a finished table is not fetched again by a resumed sync).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -19,8 +20,8 @@ from typing import Any
 import polars as pl
 
 from gomoq.api import GomobileClient, Page
-from gomoq.api.errors import ApiError
-from gomoq.cache.contacts_pager import PAGE_SIZE, WORKERS, run_workers
+from gomoq.api.errors import ApiError, MalformedResponse, ServerError, TransportError
+from gomoq.cache.contacts_pager import PAGE_SIZE, WORKERS, again, run_workers
 from gomoq.cache.convert import (
     attribute_defs_frame,
     audiences_frame,
@@ -53,7 +54,7 @@ async def all_pages(
 ) -> list[dict[str, Any]]:
     """Every row of a paged list: page 1, then the rest concurrently, rows in page order."""
     check_cancel(should_cancel)
-    first = await fetch(1)
+    first = await again(lambda: fetch(1))
     counter.pages += 1
     if on_page:
         on_page(first)
@@ -64,7 +65,7 @@ async def all_pages(
         while remaining:
             number = remaining.pop(0)
             check_cancel(should_cancel)
-            page = await fetch(number)
+            page = await again(functools.partial(fetch, number))
             counter.pages += 1
             pages[number] = page
             if on_page:
@@ -79,7 +80,7 @@ async def fetch_attribute_defs(
     client: GomobileClient, work: WorkFolder, progress: ProgressFn
 ) -> None:
     """The attribute definitions, in one request."""
-    frame = attribute_defs_frame(await client.list_attribute_defs())
+    frame = attribute_defs_frame(await again(client.list_attribute_defs))
     work.finish_table("attribute_defs", frame.unique("id", keep="last", maintain_order=True))
     progress(
         ProgressEvent("attribute_defs", frame.height, frame.height, "definitions", finished=True)
@@ -152,16 +153,19 @@ async def fetch_calls(
     """All call records: the export when available, else paging `/calls`."""
     if use_export:
         try:
-            export_id = await client.start_calls_export({})
+            export_id = await again(
+                lambda: client.start_calls_export({}),
+                (MalformedResponse, ServerError, TransportError),
+            )
         except ApiError as exc:
             if exc.status not in NO_EXPORT:
                 raise
             log.info("no calls export on this API (%s); paging /calls instead", exc.status)
         else:
             progress(ProgressEvent("calls", 0, None, "calls", message="export requested"))
-            await client.wait_calls_export(export_id)
+            await again(lambda: client.wait_calls_export(export_id))
             check_cancel(should_cancel)
-            text = await client.download_calls_export(export_id)
+            text = await again(lambda: client.download_calls_export(export_id))
             csv_path = work.path / "calls.csv"
             csv_path.write_text(text, encoding="utf-8")
             del text  # the CSV can be large: keep one copy at a time
@@ -183,7 +187,7 @@ async def _page_calls(
     counter: Counter,
 ) -> None:
     """`/calls` page by page (oldest first, so new calls only add pages at the end)."""
-    first = await client.list_calls(1, PAGE_SIZE, sortOrder="asc")
+    first = await again(lambda: client.list_calls(1, PAGE_SIZE, sortOrder="asc"))
     counter.pages += 1
     total_pages = max(1, math.ceil(first.meta.total / PAGE_SIZE))
     parts_dir = work.path / "calls-parts"
@@ -206,7 +210,9 @@ async def _page_calls(
                 page = (
                     first
                     if number == 1
-                    else await client.list_calls(number, PAGE_SIZE, sortOrder="asc")
+                    else await again(
+                        functools.partial(client.list_calls, number, PAGE_SIZE, sortOrder="asc")
+                    )
                 )
                 counter.pages += number != 1
                 rows.extend(page.data)

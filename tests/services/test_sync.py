@@ -1,0 +1,184 @@
+"""`gomoq.services.sync.sync` against the in-process sandbox: equality with the server's
+database, snapshot atomicity, cancellation and resume, `only`, and no key on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gomoq import paths
+from gomoq.api.errors import ApiError, NotFound
+from gomoq.api.testing import in_process
+from gomoq.cache.store import Snapshot
+from gomoq.config import Profile
+from gomoq.errors import Cancelled, UsageError
+from gomoq.progress import ProgressEvent
+from gomoq.sandbox.app import SandboxApp
+from gomoq.services.sync import parse_only, sync
+from tests.cache.server_truth import assert_cache_equals_server, server_tables
+
+FAST = {"backoff_base": 0.01, "backoff_cap": 0.05}
+
+
+@pytest.fixture
+def profile(sandbox_key: str) -> Profile:
+    return Profile(
+        name="org", base_url="http://sandbox.test/api", api_key=sandbox_key, rate_limit=1000.0
+    )
+
+
+def run(app: SandboxApp, profile: Profile, **kwargs: object):  # type: ignore[no-untyped-def]
+    options = {**FAST, **kwargs.pop("client_options", {})}  # type: ignore[dict-item]
+    with in_process(app):
+        return sync(profile, client_options=options, **kwargs)  # type: ignore[arg-type]
+
+
+def test_full_sync_equals_the_server(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    events: list[ProgressEvent] = []
+    result = run(sandbox_app, profile, progress=events.append)
+    assert_cache_equals_server("org", sandbox_db)
+    truth = server_tables(sandbox_db)
+    assert result.counts["contacts"] == truth["contacts"].height == 300
+    assert result.counts["calls"] == truth["calls"].height > 0
+    assert result.drift_repairs == 0 and not result.resumed
+    manifest = Snapshot.open("org").manifest
+    assert manifest["complete"] is True and manifest["profile"] == "org"
+    assert manifest["base_url"] == profile.base_url
+    assert manifest["counts"]["audience_members"] == truth["audience_members"].height
+    assert {"pages", "retries", "drift_repairs"} <= set(manifest["stats"])
+    finished = {e.task for e in events if e.finished}
+    assert {"contacts", "calls", "audiences", "attribute_defs"} <= finished
+    assert result.summary().startswith("Synced 300 contacts, ")
+    # the work folder became the snapshot: nothing else is left behind
+    leftovers = [p.name for p in paths.profile_cache_dir("org").iterdir()]
+    assert not [n for n in leftovers if n.startswith("work-")]
+
+
+def test_second_sync_keeps_the_previous_snapshot(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    run(sandbox_app, profile)
+    first = Snapshot.open("org")
+    victim = first.read("contacts")["id"][0]
+    sandbox_app.sandbox.conn.execute(
+        "UPDATE contacts SET deleted_at = '2026-01-01T00:00:00.000Z' WHERE id = ?", (victim,)
+    )
+    sandbox_app.sandbox.contacts_changed()
+    run(sandbox_app, profile)
+    current, previous = Snapshot.open("org"), Snapshot.open("org", "previous")
+    assert previous.path == first.path
+    assert victim in previous.read("contacts")["id"].to_list()
+    assert victim not in current.read("contacts")["id"].to_list()
+    assert_cache_equals_server("org", sandbox_db)
+
+
+def test_a_reader_during_a_sync_sees_the_old_snapshot(
+    sandbox_app: SandboxApp, profile: Profile
+) -> None:
+    run(sandbox_app, profile)
+    before = Snapshot.open("org")
+    seen: list[Path] = []
+
+    def peek(event: ProgressEvent) -> None:
+        if event.task == "contacts" and not event.finished:
+            snap = Snapshot.open("org")
+            seen.append(snap.path)
+            assert snap.read("contacts").height == 300
+
+    run(sandbox_app, profile, progress=peek)
+    assert seen and set(seen) == {before.path}
+    assert Snapshot.open("org").path != before.path
+    assert before.read("contacts").height == 300  # still readable after the swap
+
+
+def test_a_failed_sync_leaves_current_intact(sandbox_app: SandboxApp, profile: Profile) -> None:
+    run(sandbox_app, profile)
+    before = Snapshot.open("org")
+    sandbox_app.sandbox.settings.faults.error_rate = 1.0
+    with pytest.raises(ApiError):
+        run(sandbox_app, profile, client_options={"max_retries": 1})
+    after = Snapshot.open("org")
+    assert after.path == before.path and after.manifest == before.manifest
+
+
+def test_cancel_then_resume_fetches_only_what_is_missing(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    pages = {"n": 0}
+
+    def progress(event: ProgressEvent) -> None:
+        if event.task == "contacts":
+            pages["n"] += 1
+
+    with pytest.raises(Cancelled):
+        run(
+            sandbox_app,
+            profile,
+            progress=progress,
+            should_cancel=lambda: pages["n"] >= 2,
+        )
+    with pytest.raises(UsageError, match="No cache for profile org"):
+        Snapshot.open("org")
+    result = run(sandbox_app, profile)
+    assert result.resumed
+    assert_cache_equals_server("org", sandbox_db)
+
+
+def test_only_contacts_carries_the_other_tables_over(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    run(sandbox_app, profile)
+    first = Snapshot.open("org")
+    result = run(sandbox_app, profile, only={"contacts"})
+    assert result.synced == ("contacts", "attributes")
+    assert "calls" not in result.summary()
+    snap = Snapshot.open("org")
+    assert snap.read("calls").equals(first.read("calls"))
+    assert snap.manifest["tables"]["calls"]["synced_at"] == first.manifest["synced_at"]
+    assert_cache_equals_server("org", sandbox_db)
+
+
+def test_only_on_a_fresh_profile_leaves_other_tables_empty(
+    sandbox_app: SandboxApp, profile: Profile
+) -> None:
+    run(sandbox_app, profile, only={"attribute_defs"})
+    snap = Snapshot.open("org")
+    assert snap.read("attribute_defs").height > 0
+    assert snap.read("contacts").height == 0
+    assert snap.manifest["tables"]["contacts"]["synced_at"] is None
+
+
+def test_parse_only() -> None:
+    assert parse_only(["contacts", " Calls", "members"]) == {"contacts", "calls", "audiences"}
+    with pytest.raises(UsageError, match="Unknown table 'phones' for --only"):
+        parse_only(["phones"])
+
+
+def test_calls_by_paging_when_there_is_no_export(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gomoq.api import GomobileClient
+
+    async def no_export(self: GomobileClient, filters: object = None) -> str:
+        raise NotFound("No export here.", status=404)
+
+    monkeypatch.setattr(GomobileClient, "start_calls_export", no_export)
+    monkeypatch.setattr("gomoq.cache.fetch.CALL_CHUNK_PAGES", 3)
+    run(sandbox_app, profile, only={"calls"})
+    assert_cache_equals_server("org", sandbox_db, ["calls"])
+
+
+def test_the_key_is_in_no_file(
+    sandbox_app: SandboxApp, profile: Profile, isolated_home: Path
+) -> None:
+    run(sandbox_app, profile)
+    key = profile.api_key.encode()
+    for root, _dirs, files in os.walk(isolated_home):
+        for name in files:
+            if name == "config.toml":
+                continue
+            assert key not in (Path(root) / name).read_bytes(), name
