@@ -10,47 +10,143 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from gomoq.api.testing import in_process
 from gomoq.config import Profile, save_profile
 from gomoq.tui.app import GomoqApp
 from gomoq.tui.screens.attributes import AttributesScreen
+from gomoq.tui.screens.calls import CallsScreen
 from gomoq.tui.screens.duplicates import DuplicatesScreen
 from gomoq.tui.screens.history import HistoryScreen
 from gomoq.tui.screens.plan import PlanScreen, as_mapping
 from tests.tui.conftest import wait_for
 
 pytestmark = pytest.mark.slow
-# Sync and the cache store are built in parallel; until they land this walk cannot start.
-pytest.importorskip("gomoq.cache.store")
-pytest.importorskip("gomoq.services.sync")
 
 
 def text(widget: Any) -> str:
     return str(widget.render())
 
 
-async def test_sync_review_merge_fix_apply_undo(sandbox_app: Any, sandbox_key: str) -> None:
+async def sync_from_overview(app: GomoqApp, pilot: Any) -> None:
+    """No cache yet: the Overview says so; `s` syncs, then the checks run."""
+    await wait_for(pilot, lambda: "no-snapshot" in app.events)
+    assert "sync" in text(app.screen.query_one("#sync-state")).lower()
+    await pilot.press("s")
+    await wait_for(pilot, lambda: "checks" in app.events, timeout=60)
+    assert app.events[:3] == ["no-snapshot", "snapshot", "checks"]
+    assert app.findings.height > 0
+
+
+def saved_decisions(profile: Profile) -> dict[str, str]:
+    """finding id -> decision, as stored in the state database."""
     from gomoq.state import db as state_db
     from gomoq.state import decisions
 
-    profile = Profile(name="flow", base_url="http://sandbox.test/api", api_key=sandbox_key)
+    conn = state_db.connect()
+    try:
+        saved = decisions.load(conn, profile.name)
+    finally:
+        conn.close()
+    return dict(zip(saved["finding_id"], saved["decision"], strict=True))
+
+
+async def fix_an_invalid_value_group(app: GomoqApp, pilot: Any) -> list[str]:
+    """Clear the first group of invalid values; returns its finding ids."""
+    await pilot.press("a")
+    attrs = app.screen
+    assert isinstance(attrs, AttributesScreen)
+    await wait_for(pilot, lambda: attrs.groups is not None)
+    assert attrs.groups is not None and attrs.groups.height > 0
+    kinds = attrs.groups.get_column("kind").to_list()
+    assert "invalid_value" in kinds
+    row = kinds.index("invalid_value")  # a defined attribute holding a value of the wrong type
+    group = attrs.groups.row(row, named=True)
+    table = attrs.query_one("#attrs-table", DataTable)
+    table.focus()
+    table.move_cursor(row=row)
+    await pilot.press("x")
+    await wait_for(pilot, lambda: len(attrs.recorded) == 1)
+    await wait_for(pilot, lambda: "decision" not in attrs.running)
+    return list(group["finding_ids"])
+
+
+async def flag_first_call_failure(app: GomoqApp, pilot: Any) -> None:
+    """Flag the contact with the most failed calls."""
+    await pilot.press("f")
+    calls = app.screen
+    assert isinstance(calls, CallsScreen)
+    await wait_for(pilot, lambda: calls.rows is not None and calls.rows.height > 0)
+    calls.query_one("#calls-table").focus()
+    await pilot.press("space", "F")
+    await wait_for(pilot, lambda: not calls.selected and "decision" not in calls.running)
+
+
+async def apply_plan(app: GomoqApp, pilot: Any, kinds: set[str]) -> dict[str, Any]:
+    """Build the plan (it holds `kinds`) and apply it; returns the run result."""
+    await pilot.press("p")
+    plan = app.screen
+    assert isinstance(plan, PlanScreen)
+    await wait_for(pilot, lambda: plan.plan is not None and bool(plan.rows), timeout=30)
+    assert kinds <= {a.kind for a in plan.plan.actions}
+    await pilot.press("A")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: bool(plan.results), timeout=60)
+    applied = as_mapping(plan.results[0])
+    assert applied["failed"] == 0 and applied["done"] > 0, applied["messages"]
+    return applied
+
+
+async def undo_last_run(app: GomoqApp, pilot: Any, run_id: str) -> dict[str, Any]:
+    """Undo the newest run from History; returns the undo's result."""
+    await pilot.press("h")
+    history = app.screen
+    assert isinstance(history, HistoryScreen)
+    await wait_for(pilot, lambda: bool(history.runs), timeout=30)
+    assert as_mapping(history.runs[0])["run_id"] == run_id
+    await pilot.press("u")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: bool(history.results), timeout=60)
+    return as_mapping(history.results[0])
+
+
+async def test_sync_fix_attributes_flag_calls_apply_undo(
+    sandbox_app: Any, sandbox_key: str
+) -> None:
+    profile = Profile(name="flow", base_url="http://127.0.0.1:9/api", api_key=sandbox_key)
     save_profile(profile, store_key=True)
     app = GomoqApp(profile)
     with in_process(sandbox_app):
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: "no-snapshot" in app.events)
-            assert "sync" in text(app.screen.query_one("#sync-state")).lower()
-            await pilot.press("s")
-            await wait_for(pilot, lambda: "checks" in app.events, timeout=60)
-            assert app.events[:3] == ["no-snapshot", "snapshot", "checks"]
-            assert app.findings.height > 0
+            await sync_from_overview(app, pilot)
+            fixed = await fix_an_invalid_value_group(app, pilot)
+            await flag_first_call_failure(app, pilot)
+            by_id = saved_decisions(profile)
+            assert all(by_id.get(f) == "set_attribute" for f in fixed)
+            assert "flag" in by_id.values()
+            applied = await apply_plan(app, pilot, {"set_attribute", "flag"})
+            undone = await undo_last_run(app, pilot, applied["run_id"])
+            assert undone["kind"] == "undo" and undone["done"] > 0, undone["messages"]
+            # Restoring the invalid values may be refused by the server: whatever failed is
+            # listed on screen in words.
+            shown = text(app.screen.query_one("#history-result-body"))
+            assert f"done: {undone['done']}" in shown
+            assert all(m[:40] in shown for m in undone["messages"][:5])
 
-            # Duplicates: merge the first cluster, dismiss the next.
+
+async def test_review_merge_and_dismiss_then_apply_undo(sandbox_app: Any, sandbox_key: str) -> None:
+    pytest.importorskip("gomoq.checks.duplicates")  # the duplicates check is built in parallel
+    profile = Profile(name="flow", base_url="http://127.0.0.1:9/api", api_key=sandbox_key)
+    save_profile(profile, store_key=True)
+    app = GomoqApp(profile)
+    with in_process(sandbox_app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await sync_from_overview(app, pilot)
             await pilot.press("d")
             dupes = app.screen
             assert isinstance(dupes, DuplicatesScreen)
-            await wait_for(pilot, lambda: dupes.view is not None)
+            await wait_for(pilot, lambda: dupes.view is not None, timeout=30)
             assert len(dupes.queue) >= 2, "the generated organisation plants duplicates"
             merged = dupes.queue[dupes.position]
             await pilot.press("m")
@@ -63,49 +159,9 @@ async def test_sync_review_merge_fix_apply_undo(sandbox_app: Any, sandbox_key: s
                 (merged.cluster_id, "merge"),
                 (dismissed.cluster_id, "dismissed"),
             ]
-
-            # Attributes: clear the largest invalid value group.
-            await pilot.press("a")
-            attrs = app.screen
-            assert isinstance(attrs, AttributesScreen)
-            await wait_for(pilot, lambda: attrs.groups is not None)
-            assert attrs.groups is not None and attrs.groups.height > 0
-            group = attrs.groups.row(0, named=True)
-            attrs.query_one("#attrs-table").focus()
-            await pilot.press("x")
-            await wait_for(pilot, lambda: len(attrs.recorded) == 1)
-            await wait_for(pilot, lambda: "decision" not in attrs.running)
-
-            conn = state_db.connect()
-            saved = decisions.load(conn, profile.name)
-            conn.close()
-            by_id = dict(zip(saved["finding_id"], saved["decision"], strict=True))
+            by_id = saved_decisions(profile)
             assert by_id[merged.finding_ids[0]] == "merge"
             assert by_id[dismissed.finding_ids[0]] == "dismissed"
-            assert sum(1 for f in group["finding_ids"] if by_id.get(f) == "set_attribute") == len(
-                group["finding_ids"]
-            )
-
-            # Plan & apply.
-            await pilot.press("p")
-            plan = app.screen
-            assert isinstance(plan, PlanScreen)
-            await wait_for(pilot, lambda: plan.plan is not None and bool(plan.rows), timeout=30)
-            kinds = {a.kind for a in plan.plan.actions}
-            assert {"merge", "set_attribute"} <= kinds
-            await pilot.press("A")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: bool(plan.results), timeout=60)
-            applied = as_mapping(plan.results[0])
-            assert not applied.get("failed"), applied
-
-            # History: undo the run.
-            await pilot.press("h")
-            history = app.screen
-            assert isinstance(history, HistoryScreen)
-            await wait_for(pilot, lambda: bool(history.runs), timeout=30)
-            await pilot.press("u")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: bool(history.results), timeout=60)
-            undone = as_mapping(history.results[0])
-            assert not undone.get("failed"), undone
+            applied = await apply_plan(app, pilot, {"merge"})
+            undone = await undo_last_run(app, pilot, applied["run_id"])
+            assert undone["failed"] == 0 and undone["done"] > 0, undone["messages"]
