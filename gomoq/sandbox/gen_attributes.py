@@ -98,43 +98,38 @@ UNDEFINED_NAMES = (
 )
 
 
-def values_for(
-    rng: random.Random, first: str, last: str, now_year: int, now_iso_day: str
-) -> dict[str, Any]:
+def values_for(rng: random.Random, first: str, last: str, now_year: int) -> dict[str, Any]:
     """Valid custom attribute values for one contact (a share of attributes each)."""
+    rand = rng.random
     out: dict[str, Any] = {}
     for name, _, _, _, share in DEFINITIONS:
-        if rng.random() >= share:
+        if rand() >= share:
             continue
         if name == "customer_tier":
-            out[name] = rng.choice(_TIERS)
+            out[name] = _TIERS[int(rand() * len(_TIERS))]
         elif name == "loyalty_points":
-            out[name] = (
-                rng.randrange(0, 20_000) if rng.random() < 0.9 else round(rng.uniform(0, 500), 1)
-            )
+            out[name] = int(rand() * 20_000) if rand() < 0.9 else round(rand() * 500, 1)
         elif name == "is_vip":
-            out[name] = rng.random() < 0.15
+            out[name] = rand() < 0.15
         elif name == "birth_date":
-            out[name] = (
-                f"{rng.randrange(now_year - 75, now_year - 17)}-"
-                f"{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-            )
+            year = now_year - 75 + int(rand() * 58)
+            out[name] = f"{year}-{1 + int(rand() * 12):02d}-{1 + int(rand() * 28):02d}"
         elif name == "alt_phone":
             out[name] = "0" + new_mobile(rng)
         elif name == "work_email":
             local = ascii_slug(first)[:1] + ascii_slug(last)[:30] or "contact"
-            out[name] = f"{local}@{rng.choice(_WORK_DOMAINS)}"
+            out[name] = f"{local}@{_WORK_DOMAINS[int(rand() * len(_WORK_DOMAINS))]}"
         elif name == "website":
-            out[name] = f"https://www.{ascii_slug(last) or 'boutique'}{rng.randrange(100)}.ma"
+            out[name] = f"https://www.{ascii_slug(last) or 'boutique'}{int(rand() * 100)}.ma"
         elif name == "interests":
-            out[name] = rng.sample(_INTERESTS, rng.randrange(1, 4))
+            out[name] = rng.sample(_INTERESTS, 1 + int(rand() * 3))
         elif name == "preferred_language":
-            out[name] = rng.choice(_LANGS)
-        else:  # last_purchase_at: a date-time in the last two years
+            out[name] = _LANGS[int(rand() * len(_LANGS))]
+        else:  # last_purchase_at: a date-time in the two years before this one
+            year = now_year - 2 + int(rand() * 2)
             out[name] = (
-                f"{rng.randrange(now_year - 2, now_year)}-{rng.randrange(1, 13):02d}-"
-                f"{rng.randrange(1, 29):02d}T{rng.randrange(8, 20):02d}:"
-                f"{rng.randrange(60):02d}:00.000Z"
+                f"{year}-{1 + int(rand() * 12):02d}-{1 + int(rand() * 28):02d}"
+                f"T{8 + int(rand() * 12):02d}:{int(rand() * 60):02d}:00.000Z"
             )
     return out
 

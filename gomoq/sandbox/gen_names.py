@@ -7,6 +7,7 @@ Mohamed), which is how a duplicate of the same person is often typed a second ti
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
 
@@ -205,6 +206,7 @@ EMAIL_DOMAINS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def ascii_slug(text: str) -> str:
     """Lower-case ASCII letters only: "Fatima Zahra" -> "fatimazahra", "Lefèvre" -> "lefevre"."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -222,17 +224,17 @@ def make_email(
     """An email derived from the person's (Latin) name, as people really build them."""
     f = ascii_slug(latin(first, first_v)) or "contact"
     l_ = ascii_slug(latin(last, last_v)) or "client"
-    pattern = rng.randrange(6)
+    pattern = int(rng.random() * 6)
     if pattern == 0:
         local = f"{f}.{l_}"
     elif pattern == 1:
-        local = f"{f}{l_}{rng.randrange(1, 100)}"
+        local = f"{f}{l_}{1 + int(rng.random() * 99)}"
     elif pattern == 2:
         local = f"{f[0]}.{l_}"
     elif pattern == 3:
         local = f"{l_}.{f}"
     elif pattern == 4:
-        local = f"{f}_{l_}{rng.randrange(70, 100)}"
+        local = f"{f}_{l_}{70 + int(rng.random() * 30)}"
     else:
-        local = f"{f}{rng.randrange(1000, 10000)}"
+        local = f"{f}{1000 + int(rng.random() * 9000)}"
     return f"{local[:60]}@{rng.choice(EMAIL_DOMAINS)}"

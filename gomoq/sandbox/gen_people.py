@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gomoq.sandbox import gen_attributes as attrs
 from gomoq.sandbox import gen_phones as ph
-from gomoq.sandbox.gen_calls import uuid4
+from gomoq.sandbox.gen_calls import uuid7
 from gomoq.sandbox.gen_names import (
     CITIES,
     CITY_WEIGHTS,
@@ -85,6 +85,7 @@ class PersonMaker:
         self.pool_foreign: list[_Original] = []
         self.shared_keys: list[str] = []
         self.shared_origin: dict[str, _Original] = {}
+        self.created_ms = now_ms  # creation time of the contact being drawn (its UUIDv7)
         self.last_draw = (
             "male",
             0,
@@ -118,6 +119,7 @@ class PersonMaker:
     def next(self, index: int, created_ms: int) -> Person:
         """The contact at position `index` (0-based)."""
         rng = self.rng
+        self.created_ms = created_ms
         u = rng.random()
         kind = "ordinary"
         for bound, name in self.kinds:
@@ -312,8 +314,8 @@ class PersonMaker:
             gender, fi, li, email0, ci, occupation0 = same_as[4:10]
         else:
             gender = "male" if rng.random() < 0.5 else "female"
-            fi = rng.randrange(len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
-            li = rng.randrange(len(LAST_NAMES))
+            fi = int(rng.random() * len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
+            li = int(rng.random() * len(LAST_NAMES))
             if different_from is not None:
                 household = rng.random() < 0.6
                 while (gender, fi) == (different_from[4], different_from[5]):
@@ -353,23 +355,23 @@ class PersonMaker:
         self.last_draw = (gender, fi, li, ci)
         full = f"{first} {last}" if rng.random() < 0.8 else None
         return Person(
-            id=uuid4(rng),
+            id=uuid7(self.created_ms, rng),
             phone=raw,
             first_name=first,
             last_name=last,
             full_name=full if full is None or len(full) <= 64 else None,
             email=email,
-            address=f"{rng.randrange(1, 300)} {rng.choice(STREETS)}"
+            address=f"{1 + int(rng.random() * 299)} {rng.choice(STREETS)}"
             if rng.random() < 0.7
             else None,
             city=city_out,
             state=region if rng.random() < 0.5 else None,
-            zip=f"{zip_prefix}{rng.randrange(1000):03d}" if rng.random() < 0.5 else None,
+            zip=f"{zip_prefix}{int(rng.random() * 1000):03d}" if rng.random() < 0.5 else None,
             occupation=occupation,
             preferred_channel=rng.choice(_PREFERRED) if rng.random() < 0.5 else None,
             gender=gender if rng.random() < 0.85 else None,
             channels=rng.choice(_CHANNELS),
-            attributes=attrs.values_for(rng, first, last, self.now_year, ""),
+            attributes=attrs.values_for(rng, first, last, self.now_year),
             call_mode="normal",
             city_base=city,
             region=region,

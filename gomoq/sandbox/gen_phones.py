@@ -111,12 +111,12 @@ def pick_style(rng: random.Random, *, avoid: str | None = None) -> str:
 
 def new_mobile(rng: random.Random) -> str:
     """A random Moroccan mobile NSN ("6XXXXXXXX" or "7XXXXXXXX")."""
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(1_000_000):06d}"
+    return rng.choice(MOBILE_PREFIXES) + f"{int(rng.random() * 1_000_000):06d}"
 
 
 def new_fixed(rng: random.Random) -> str:
     """A random Moroccan fixed-line NSN ("5XXXXXXXX")."""
-    return rng.choice(FIXED_PREFIXES) + f"{rng.randrange(100_000):05d}"
+    return rng.choice(FIXED_PREFIXES) + f"{int(rng.random() * 100_000):05d}"
 
 
 # Foreign numbers: (country, template of E.164 without the digits to draw, digits to draw, how

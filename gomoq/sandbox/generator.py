@@ -16,7 +16,10 @@ Speed: rows are built in plain Python and inserted with `executemany` in chunks,
 from __future__ import annotations
 
 import os
+import queue
 import random
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +47,9 @@ _SECONDARY_INDEXES = (
     "calls_contact",
     "calls_created",
 )
+
+
+_Chunk = tuple[list[tuple[Any, ...]], list[CallRow], list[tuple[Any, ...]]]
 
 
 class NotEmpty(UsageError):
@@ -146,22 +152,29 @@ def generate_organisation(
         org = make_org(rng, seed, api_key)
         register_secret(org["api_key"])
         clock = Clock()
+        # Bulk-load settings: the rollback journal in memory (a fresh file has no pages to save,
+        # and an exception still rolls back), no fsync, and a cache big enough to hold the
+        # random-UUID key indexes of millions of calls. WAL and NORMAL come back at the end.
+        conn.execute("PRAGMA journal_mode = MEMORY")
         conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = {-min(800_000, 200 + contacts // 2)}")
         conn.execute("BEGIN")
         for index in _SECONDARY_INDEXES:
             conn.execute(f"DROP INDEX IF EXISTS {index}")
         audiences = write_definitions_and_audiences(conn, rng, org, clock, now_ms)
         builder = _Builder(rng, clock, org, rates, now_ms, audiences, contacts)
+        writer = _Writer(conn)
         calls = memberships = 0
-        for start in range(0, contacts, CHUNK):
-            stop = min(contacts, start + CHUNK)
-            chunk_rows, chunk_calls, chunk_members = builder.build(start, stop)
-            conn.executemany(_INSERT_CONTACT, chunk_rows)
-            conn.executemany(_INSERT_CALL, chunk_calls)
-            conn.executemany(_INSERT_MEMBER, chunk_members)
-            calls += len(chunk_calls)
-            memberships += len(chunk_members)
-            report(ProgressEvent("generate", stop, contacts, "contacts"))
+        try:
+            for start in range(0, contacts, CHUNK):
+                stop = min(contacts, start + CHUNK)
+                chunk = builder.build(start, stop)
+                writer.put(chunk)
+                calls += len(chunk[1])
+                memberships += len(chunk[2])
+                report(ProgressEvent("generate", stop, contacts, "contacts"))
+        finally:
+            writer.close()
         report(ProgressEvent("generate", contacts, contacts, "contacts", "building indexes"))
         schema = resources.files("gomoq.sandbox").joinpath("schema.sql").read_text("utf-8")
         for statement in schema.split(";"):
@@ -174,6 +187,7 @@ def generate_organisation(
         sandbox_db.set_meta(conn, "generated_at", sandbox_db.now_iso())
         sandbox_db.set_meta(conn, "reference_time", clock.iso(now_ms))
         conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
         if conn.in_transaction:
@@ -218,6 +232,46 @@ _INSERT_MEMBER = (
 )
 
 
+class _Writer:
+    """Inserts chunks on a second thread while the next chunk is being built.
+
+    sqlite3 releases the GIL while SQLite works on a statement, so on two cores building and
+    inserting overlap. The queue holds at most two chunks (bounded memory). A failure on the
+    writer is re-raised by the next `put` or by `close`.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[_Chunk | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="generator-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so that `put` never blocks forever
+            try:
+                self.conn.executemany(_INSERT_CONTACT, chunk[0])
+                self.conn.executemany(_INSERT_CALL, chunk[1])
+                self.conn.executemany(_INSERT_MEMBER, chunk[2])
+            except BaseException as exc:  # re-raised on the main thread
+                self.error = exc
+
+    def put(self, chunk: _Chunk) -> None:
+        """Queue one chunk (blocks while two are waiting)."""
+        if self.error is not None:
+            raise self.error
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        """Wait until everything queued is written; re-raise a writer failure."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 class _Builder:
     """Builds contacts chunk by chunk, remembering what it planted for the truth file."""
 
@@ -242,6 +296,7 @@ class _Builder:
         self.attribute_names = self.people.attribute_names
         self.span_ms = 3 * 365 * DAY_MS
         self.first_ms = now_ms - self.span_ms
+        self.call_id_ms = now_ms  # time field of the next call's UUIDv7 (see make_calls)
 
     def build(
         self, start: int, stop: int
@@ -254,11 +309,11 @@ class _Builder:
         step = max(1, self.span_ms // max(1, self.total))
         for i in range(start, stop):
             created = self.first_ms + (self.span_ms * i) // max(1, self.total)
-            created += rng.randrange(step)
+            created += int(rng.random() * step)
             person = self.people.next(i, created)
             updated = created
             if rng.random() < 0.4:
-                updated = created + rng.randrange(max(1, self.now_ms - created))
+                updated = created + int(rng.random() * max(1, self.now_ms - created))
             contact_id = person.id
             contact_rows.append(
                 (
@@ -293,20 +348,22 @@ class _Builder:
                 now_ms=self.now_ms,
                 mode=person.call_mode,
                 inactive_days=INACTIVE_DAYS,
+                id_ms=self.call_id_ms,
             )
+            self.call_id_ms += len(calls)
             call_rows.extend(calls)
             if last_answered is None or last_answered < self.now_ms - INACTIVE_DAYS * DAY_MS:
                 self.people.truth.inactive.append(contact_id)
             for audience_id, _name, audience_ms, share in self.audiences:
                 p = share(person)
                 if p and rng.random() < p:
-                    joined = max(created, audience_ms) + rng.randrange(DAY_MS)
+                    joined = max(created, audience_ms) + int(rng.random() * DAY_MS)
                     joined = min(joined, self.now_ms - 1)
                     exited = None
                     status = "active"
                     if rng.random() < 0.08 and joined < self.now_ms - DAY_MS:
                         status = "exited"
-                        exited = clock.iso(joined + rng.randrange(self.now_ms - joined))
+                        exited = clock.iso(joined + int(rng.random() * (self.now_ms - joined)))
                     member_rows.append((audience_id, contact_id, status, clock.iso(joined), exited))
         return contact_rows, call_rows, member_rows
 
