@@ -111,21 +111,19 @@ def _is_url(value: pl.Expr) -> pl.Expr:
     return (value.str.len_chars() <= 2048) & value.str.contains(URL_RE)
 
 
-def _string_valid(kind: pl.Expr, value: pl.Expr, phone_ok: pl.Expr) -> pl.Expr:
-    """Validity of a JSON *string* value for each attribute type."""
-    return (
-        pl.when(kind == "text")
-        .then(value.str.len_chars() <= MAX_TEXT)
-        .when(kind == "date")
-        .then(_is_date(value))
-        .when(kind == "phone_number")
-        .then(_is_phone_format(value) & phone_ok)
-        .when(kind == "email")
-        .then(_is_email(value))
-        .when(kind == "url")
-        .then(_is_url(value))
-        .otherwise(pl.lit(False))  # number, boolean (or an unknown type) stored as a string
-    )
+def _string_rule(attr_type: str, value: pl.Expr, phone_ok: pl.Expr) -> pl.Expr:
+    """Validity of a JSON *string* value for an attribute of type `attr_type`."""
+    if attr_type == "text":
+        return value.str.len_chars() <= MAX_TEXT
+    if attr_type == "date":
+        return _is_date(value)
+    if attr_type == "phone_number":
+        return _is_phone_format(value) & phone_ok
+    if attr_type == "email":
+        return _is_email(value)
+    if attr_type == "url":
+        return _is_url(value)
+    return pl.lit(False)  # number, boolean (or an unknown type) stored as a string
 
 
 def _element_valid(kind: str, element: Any, phone_valid: dict[str, bool]) -> bool:
@@ -136,9 +134,9 @@ def _element_valid(kind: str, element: Any, phone_valid: dict[str, bool]) -> boo
         return kind == "number"
     if not isinstance(element, str):
         return False
-    frame = pl.DataFrame({"v": [element], "k": [kind]})
+    frame = pl.DataFrame({"v": [element]})
     ok = frame.select(
-        _string_valid(pl.col("k"), pl.col("v"), pl.lit(phone_valid.get(element, True)))
+        _string_rule(kind, pl.col("v"), pl.lit(phone_valid.get(element, True)))
     ).item()
     return bool(ok)
 
@@ -196,26 +194,44 @@ def _custom(tables: CheckInput, settings: CheckSettings) -> pl.LazyFrame:
         .join(defs, on="name", how="left")
         .collect()
     )
-    is_phone = (attrs["attr_type"] == "phone_number") & (attrs["json_type"] == "string")
-    phone_raws = attrs.filter(is_phone)["value"].unique()
-    phones = _phone_validity(tables, settings, phone_raws)
-    attrs = attrs.join(phones, left_on="value", right_on="raw", how="left").with_columns(
-        pl.col("phone_ok").fill_null(True)
-    )
     kind, json_type, value = pl.col("attr_type"), pl.col("json_type"), pl.col("value")
-    valid = (
-        pl.when(json_type == "string")
-        .then(_string_valid(kind, value, pl.col("phone_ok")))
-        .when(json_type == "number")
-        .then(kind == "number")
-        .when(json_type == "boolean")
-        .then(kind == "boolean")
-        .otherwise(pl.lit(False))  # arrays are decided below, objects are never valid
+    known_phones: dict[str, bool] = {}
+    parts = []
+    # One partition per attribute type, so each value meets only its own type's rule (a
+    # when/then over every type would run every regex on every row).
+    for (attr_type,), part in (
+        attrs.filter(kind.is_not_null()).partition_by("attr_type", as_dict=True).items()
+    ):
+        phone_ok: pl.Expr = pl.lit(True)
+        if attr_type == "phone_number":
+            raws = part.filter(json_type == "string")["value"].unique()
+            phones = _phone_validity(tables, settings, raws)
+            known_phones = dict(phones.iter_rows())
+            part = part.join(phones, left_on="value", right_on="raw", how="left")
+            phone_ok = pl.col("phone_ok").fill_null(True)
+        valid = (
+            pl.when(json_type == "string")
+            .then(_string_rule(str(attr_type), value, phone_ok))
+            .when(json_type == "number")
+            .then(pl.lit(attr_type == "number"))
+            .when(json_type == "boolean")
+            .then(pl.lit(attr_type == "boolean"))
+            .otherwise(pl.lit(False))  # arrays are decided below, objects are never valid
+        )
+        parts.append(
+            part.select(
+                "contact_id", "name", "value", "json_type", "attr_type", valid.alias("valid")
+            )
+        )
+    checked = (
+        pl.concat(parts, how="vertical")
+        if parts
+        else pl.DataFrame(schema={**attrs.schema, "valid": pl.Boolean()}).select(
+            "contact_id", "name", "value", "json_type", "attr_type", "valid"
+        )
     )
-    checked = attrs.filter(kind.is_not_null()).with_columns(valid.alias("valid"))
     arrays = checked.filter(json_type == "array")
     if arrays.height:  # multi-value attributes are rare: each element checked in Python
-        known_phones = dict(phones.iter_rows())
         verdicts = [
             _array_valid(t, v, known_phones)
             for t, v in arrays.select("attr_type", "value").iter_rows()
@@ -267,78 +283,55 @@ def _array_valid(kind: str, text: str, phone_valid: dict[str, bool]) -> bool:
     return all(_element_valid(kind, e, phone_valid) for e in elements)
 
 
-def _standard(tables: CheckInput) -> pl.LazyFrame:
-    """Standard-field findings: lengths, email syntax, gender."""
-    columns = [*LENGTHS, "primary_email", "gender"]
-    long = (
-        tables.contacts.select(pl.col("id").alias("contact_id"), *columns)
-        .unpivot(index="contact_id", on=columns, variable_name="field", value_name="value")
-        .filter(pl.col("value").is_not_null() & pl.col("contact_id").is_not_null())
-    )
-    field, value = pl.col("field"), pl.col("value")
+def _field_rule(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
+    """(kind or null, evidence, is-a-problem, severity) for one standard column."""
+    value = pl.col(field)
+    if field == "primary_email":
+        bad = value.is_not_null() & ~_is_email(value)
+        return (
+            pl.lit("invalid_email"),
+            pl.lit("primary_email is not a valid email address"),
+            bad,
+            "error",
+        )
+    if field == "gender":
+        bad = value.is_not_null() & ~value.is_in(list(GENDERS))
+        return pl.lit("invalid_gender"), pl.lit("gender must be male or female"), bad, "error"
+    low, high = LENGTHS[field]
     n = value.str.len_chars()
-    low = field.replace_strict(
-        {k: v[0] for k, v in LENGTHS.items()}, default=None, return_dtype=pl.Int64
+    chars = pl.concat_str(pl.lit(f"{field} has "), n.cast(pl.String), pl.lit(" characters; "))
+    kind = pl.when(n < low).then(pl.lit("too_short")).otherwise(pl.lit("too_long"))
+    evidence = pl.concat_str(
+        chars,
+        pl.when(n < low)
+        .then(pl.lit(f"at least {low} required"))
+        .otherwise(pl.lit(f"at most {high} allowed")),
     )
-    high = field.replace_strict(
-        {k: v[1] for k, v in LENGTHS.items()}, default=None, return_dtype=pl.Int64
+    return kind, evidence, value.is_not_null() & ((n < low) | (n > high)), "warn"
+
+
+def _standard(tables: CheckInput) -> pl.LazyFrame:
+    """Standard-field findings: lengths, email syntax, gender (one filter per column)."""
+    columns = [*LENGTHS, "primary_email", "gender"]
+    contacts = tables.contacts.select(pl.col("id").alias("contact_id"), *columns).filter(
+        pl.col("contact_id").is_not_null()
     )
-    kind = (
-        pl.when((field == "primary_email") & ~_is_email(value))
-        .then(pl.lit("invalid_email"))
-        .when((field == "gender") & ~value.is_in(list(GENDERS)))
-        .then(pl.lit("invalid_gender"))
-        .when(low.is_not_null() & (n < low))
-        .then(pl.lit("too_short"))
-        .when(high.is_not_null() & (n > high))
-        .then(pl.lit("too_long"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    chars = pl.concat_str(n.cast(pl.String), pl.lit(" characters"))
-    evidence = (
-        pl.when(pl.col("kind") == "invalid_email")
-        .then(pl.lit("primary_email is not a valid email address"))
-        .when(pl.col("kind") == "invalid_gender")
-        .then(pl.lit("gender must be male or female"))
-        .when(pl.col("kind") == "too_short")
-        .then(
-            pl.concat_str(
-                field,
-                pl.lit(" has "),
-                chars,
-                pl.lit("; at least "),
-                low.cast(pl.String),
-                pl.lit(" required"),
+    frames = []
+    for field in columns:
+        kind, evidence, bad, severity = _field_rule(field)
+        frames.append(
+            contacts.filter(bad).select(
+                "contact_id",
+                kind.alias("kind"),
+                pl.lit(severity).alias("severity"),
+                pl.lit(field).alias("field"),
+                pl.col(field).alias("value"),
+                evidence.alias("evidence"),
+                pl.lit("review").alias("suggested_action"),
+                pl.lit("standard").alias("scope"),
             )
         )
-        .otherwise(
-            pl.concat_str(
-                field,
-                pl.lit(" has "),
-                chars,
-                pl.lit("; at most "),
-                high.cast(pl.String),
-                pl.lit(" allowed"),
-            )
-        )
-    )
-    return (
-        long.with_columns(kind.alias("kind"))
-        .filter(pl.col("kind").is_not_null())
-        .select(
-            "contact_id",
-            "kind",
-            pl.when(pl.col("kind").is_in(["invalid_email", "invalid_gender"]))
-            .then(pl.lit("error"))
-            .otherwise(pl.lit("warn"))
-            .alias("severity"),
-            "field",
-            "value",
-            evidence.alias("evidence"),
-            pl.lit("review").alias("suggested_action"),
-            pl.lit("standard").alias("scope"),
-        )
-    )
+    return pl.concat(frames, how="vertical")
 
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:

@@ -17,7 +17,10 @@ Kinds (one finding per contact at most, the first that applies):
 - `consecutive_failures` (warn): the latest N or more attempts, counted back from the latest,
   all failed;
 - `no_answer_in_window` (info): at least one attempt in the last M days (`window_days`) and
-  none of them answered.
+  none of them answered (its evidence counts failed and other outcomes in the window).
+
+The evidence of the first two kinds names the statuses of the failed attempts with their
+counts, e.g. "5 attempts since 2026-03-02, last 4 failed (no_answer×3, busy×1)".
 
 `field` is `primary_phone` and `value` the contact's phone (else the last number dialled);
 `suggested_action` is `action` (flag, or delete when configured), `review` for the window kind.
@@ -40,66 +43,86 @@ CHECK = "call_failures"
 MISSING_STATUS = "(none)"
 
 
+# Attempt classes, as small integers (cheaper to aggregate than strings).
+ANSWERED, FAILURE, OTHER, UNKNOWN = 0, 1, 2, 3
+CLASS_NAMES = {ANSWERED: "answered", FAILURE: "failure", OTHER: "other", UNKNOWN: "unknown"}
+
+
+def _class_map(cfg: CallFailureSettings) -> dict[str, int]:
+    """status -> class for every known status (unknown ones are not in the map)."""
+    mapping = dict.fromkeys(cfg.known(), OTHER)
+    mapping.update(dict.fromkeys(cfg.failures(), FAILURE))
+    mapping.update(dict.fromkeys(cfg.answered_statuses, ANSWERED))
+    return mapping
+
+
 def classified_calls(tables: CheckInput, cfg: CallFailureSettings) -> pl.LazyFrame:
-    """Calls with a `cls` column: answered / failure / other / unknown (missing status shown)."""
+    """Calls with `cls` (ANSWERED / FAILURE / OTHER / UNKNOWN; see the module docstring) and
+    the status with a missing one shown as `(none)`."""
     status = pl.col("status").fill_null(MISSING_STATUS)
+    unknown = FAILURE if cfg.unknown_is_failure else UNKNOWN
+    cls = status.replace_strict(_class_map(cfg), default=unknown, return_dtype=pl.UInt8)
     known = status.is_in(list(cfg.known()))
-    cls = (
-        pl.when(status.is_in(list(cfg.answered_statuses)))
-        .then(pl.lit("answered"))
-        .when(status.is_in(list(cfg.failures())))
-        .then(pl.lit("failure"))
-        .when(known)
-        .then(pl.lit("other"))
-        .when(pl.lit(cfg.unknown_is_failure))
-        .then(pl.lit("failure"))
-        .otherwise(pl.lit("unknown"))
-    )
     return (
-        tables.calls.select("contact_id", "status", "created_at", "answered_at", "phone_number")
+        tables.calls.select("contact_id", "status", "created_at", "answered_at")
         .filter(pl.col("contact_id").is_not_null())
         .with_columns(status.alias("status"), cls.alias("cls"), known.alias("known"))
     )
 
 
+def _cutoff(settings: CheckSettings) -> pl.Expr:
+    start = settings.today() - timedelta(days=settings.call_failures.window_days)
+    return pl.lit(start).dt.cast_time_unit("ms")
+
+
 def call_summary(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
-    """Per contact with calls: attempt counts by class, first/last times, the last answer, the
-    latest break of a failure streak, attempts and answers in the window; computed once per run
-    (inactivity uses it too)."""
+    """Per contact with calls: attempts by class, first/last times, the last answer, the latest
+    break of a failure streak (an answered or other attempt), attempts and answers in the
+    window. One pass over the calls, computed once per run (inactivity uses it too)."""
     cfg = settings.call_failures
-    cutoff = settings.today() - timedelta(days=cfg.window_days)
 
     def compute() -> pl.DataFrame:
-        calls = classified_calls(tables, cfg)
-        in_window = pl.col("created_at") >= pl.lit(cutoff).dt.cast_time_unit("ms")
-        answered = pl.col("cls") == "answered"
+        cls = pl.col("cls")
+        in_window = pl.col("created_at") >= _cutoff(settings)
+        answered = cls == ANSWERED
         return (
-            calls.group_by("contact_id")
+            classified_calls(tables, cfg)
+            .select(
+                "contact_id",
+                "created_at",
+                (cls == FAILURE).alias("is_failed"),
+                answered.alias("is_answered"),
+                (cls == OTHER).alias("is_other"),
+                (cls == UNKNOWN).alias("is_unknown"),
+                pl.when(answered | (cls == OTHER)).then(pl.col("created_at")).alias("break_at"),
+                pl.when(answered).then(pl.coalesce("answered_at", "created_at")).alias("answer_at"),
+                in_window.alias("in_window"),
+                (in_window & answered).alias("window_answer"),
+                (in_window & (cls == FAILURE)).alias("window_failure"),
+                (in_window & (cls == OTHER)).alias("window_other_"),
+            )
+            .group_by("contact_id")
             .agg(
                 pl.len().alias("attempts"),
-                (pl.col("cls") == "failure").sum().alias("failed"),
-                answered.sum().alias("answered"),
-                (pl.col("cls") == "other").sum().alias("other"),
-                (pl.col("cls") == "unknown").sum().alias("unknown"),
+                pl.col("is_failed").sum().alias("failed"),
+                pl.col("is_answered").sum().alias("answered"),
+                pl.col("is_other").sum().alias("other"),
+                pl.col("is_unknown").sum().alias("unknown"),
                 pl.col("created_at").min().alias("first_at"),
                 pl.col("created_at").max().alias("last_at"),
-                pl.col("created_at")
-                .filter(pl.col("cls").is_in(["answered", "other"]))
-                .max()
                 # a streak goes back to the latest attempt that was not a failure
-                .alias("last_break_at"),
-                pl.coalesce("answered_at", "created_at")
-                .filter(answered)
-                .max()
-                .alias("last_answered_at"),
-                in_window.sum().alias("window_attempts"),
-                (in_window & answered).sum().alias("window_answered"),
-                pl.col("phone_number").get(pl.col("created_at").arg_max()).alias("last_dialled"),
+                pl.col("break_at").max().alias("last_break_at"),
+                pl.col("answer_at").max().alias("last_answered_at"),
+                pl.col("in_window").sum().alias("window_attempts"),
+                pl.col("window_answer").sum().alias("window_answered"),
+                pl.col("window_failure").sum().alias("window_failed"),
+                pl.col("window_other_").sum().alias("window_other"),
             )
             .collect()
         )
 
-    summary: pl.DataFrame = tables.memo(("call_summary", cfg, cutoff), compute)
+    key = ("call_summary", cfg, settings.today())
+    summary: pl.DataFrame = tables.memo(key, compute)
     return summary
 
 
@@ -107,7 +130,7 @@ def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[s
     """How many attempts carry each unknown status (for the run summary)."""
     counts = (
         classified_calls(tables, settings.call_failures)
-        .filter(pl.col("cls") == "unknown")
+        .filter(~pl.col("known"))
         .group_by("status")
         .len()
         .collect()
@@ -115,18 +138,62 @@ def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[s
     return {str(s): int(n) for s, n in counts.sort("status").iter_rows()}
 
 
-def _breakdown(calls: pl.LazyFrame, name: str) -> pl.LazyFrame:
-    """Per contact, its statuses with counts, e.g. "no_answer×3, busy×1" (most frequent first)."""
+def _text(count: str) -> pl.Expr:
+    """Statuses with their counts in `count`, most frequent first: "no_answer×3, busy×1"."""
+    n = pl.col(count)
     return (
-        calls.group_by("contact_id", "status")
-        .len()
-        .sort(["contact_id", "len", "status"], descending=[False, True, False])
-        .group_by("contact_id", maintain_order=True)
-        .agg(
-            pl.concat_str(pl.col("status"), pl.lit("×"), pl.col("len").cast(pl.String))
-            .str.join(", ")
-            .alias(name)
+        pl.when(n > 0)
+        .then(pl.concat_str(pl.col("status"), pl.lit("×"), n.cast(pl.String)))
+        .sort_by([n, pl.col("status")], descending=[True, False])
+        .drop_nulls()
+        .str.join(", ")
+        .alias(f"{count}_text")
+    )
+
+
+def _breakdowns(tables: CheckInput, settings: CheckSettings, cand: pl.DataFrame) -> pl.LazyFrame:
+    """For a few candidate contacts: the current failure streak's length and its statuses, and
+    the unknown statuses — one join and two small group-bys."""
+    after_break = pl.col("last_break_at").is_null() | (
+        pl.col("created_at") > pl.col("last_break_at")
+    )
+    return (
+        classified_calls(tables, settings.call_failures)
+        .filter(pl.col("cls").is_in([FAILURE, UNKNOWN]))
+        .join(cand.lazy().select("contact_id", "last_break_at"), on="contact_id", how="inner")
+        .select(
+            "contact_id",
+            "status",
+            ((pl.col("cls") == FAILURE) & after_break).alias("streak"),
+            (pl.col("cls") == UNKNOWN).alias("unknown"),
         )
+        .group_by("contact_id", "status")
+        .agg(pl.col("streak").sum(), pl.col("unknown").sum())
+        .group_by("contact_id")
+        .agg(pl.col("streak").sum().alias("streak"), _text("streak"), _text("unknown"))
+    )
+
+
+def _window_parts() -> pl.Expr:
+    """ " (2 failed, 1 other outcome)" from the window's class counts ("" when both are 0)."""
+    failed, other = pl.col("window_failed"), pl.col("window_other")
+    inner = pl.concat_str(
+        pl.when(failed > 0).then(pl.concat_str(failed.cast(pl.String), pl.lit(" failed"))),
+        pl.when(other > 0).then(
+            pl.concat_str(
+                other.cast(pl.String),
+                pl.when(other == 1)
+                .then(pl.lit(" other outcome"))
+                .otherwise(pl.lit(" other outcomes")),
+            )
+        ),
+        separator=", ",
+        ignore_nulls=True,
+    )
+    return (
+        pl.when(inner != "")
+        .then(pl.concat_str(pl.lit(" ("), inner, pl.lit(")")))
+        .otherwise(pl.lit(""))
     )
 
 
@@ -139,48 +206,29 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     cfg = settings.call_failures
     n = cfg.consecutive
     summary = call_summary(tables, settings)
-    # Only contacts with at least N failures can have a streak or be always failing; only those
-    # with a window attempt and no window answer can be the window kind: a small subset.
-    cand = summary.filter(
-        (pl.col("failed") >= n)
-        | ((pl.col("window_attempts") > 0) & (pl.col("window_answered") == 0))
-    )
+    failed_enough = pl.col("failed") >= n
+    never_ok = pl.col("answered") + pl.col("other") == 0
+    # The second pass over the calls (per-status streak counts) is needed only where a streak
+    # is possible: N failures, and the latest attempt not an answer or other outcome; plus the
+    # rare contacts with unknown statuses, whose evidence names them.
+    maybe_streak = failed_enough & (never_ok | (pl.col("last_break_at") < pl.col("last_at")))
+    window_kind = (pl.col("window_attempts") > 0) & (pl.col("window_answered") == 0)
+    cand = summary.filter(maybe_streak | window_kind)
     if cand.height == 0:
         return empty_findings()
-    calls = classified_calls(tables, cfg).join(
-        cand.lazy().select("contact_id", "last_break_at"), on="contact_id", how="inner"
-    )
-    after_break = pl.col("last_break_at").is_null() | (
-        pl.col("created_at") > pl.col("last_break_at")
-    )
-    streak = _breakdown(calls.filter((pl.col("cls") == "failure") & after_break), "streak_text")
-    streak_len = (
-        calls.filter((pl.col("cls") == "failure") & after_break)
-        .group_by("contact_id")
-        .len()
-        .rename({"len": "streak"})
-    )
-    cutoff = settings.today() - timedelta(days=cfg.window_days)
-    window = _breakdown(
-        calls.filter(pl.col("created_at") >= pl.lit(cutoff).dt.cast_time_unit("ms")),
-        "window_text",
-    )
-    unknown = _breakdown(calls.filter(pl.col("cls") == "unknown"), "unknown_text")
+    detail = cand.filter(maybe_streak | (pl.col("unknown") > 0))
     contacts = tables.contacts.select(pl.col("id").alias("contact_id"), "primary_phone")
     frame = (
         cand.lazy()
         .join(contacts, on="contact_id", how="inner")  # deleted contacts are not reported
-        .join(streak_len, on="contact_id", how="left")
-        .join(streak, on="contact_id", how="left")
-        .join(window, on="contact_id", how="left")
-        .join(unknown, on="contact_id", how="left")
+        .join(_breakdowns(tables, settings, detail), on="contact_id", how="left")
         .with_columns(pl.col("streak").fill_null(0))
         .with_columns(
-            pl.when((pl.col("failed") >= n) & (pl.col("answered") + pl.col("other") == 0))
+            pl.when(failed_enough & never_ok)
             .then(pl.lit("always_failing"))
             .when(pl.col("streak") >= n)
             .then(pl.lit("consecutive_failures"))
-            .when((pl.col("window_attempts") > 0) & (pl.col("window_answered") == 0))
+            .when(window_kind)
             .then(pl.lit("no_answer_in_window"))
             .otherwise(pl.lit(None, dtype=pl.String))
             .alias("kind")
@@ -229,9 +277,8 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .otherwise(
             pl.concat_str(
                 pl.col("window_attempts").cast(pl.String),
-                pl.lit(f" attempt(s) in the last {cfg.window_days} days, none answered ("),
-                pl.col("window_text"),
-                pl.lit(")"),
+                pl.lit(f" attempt(s) in the last {cfg.window_days} days, none answered"),
+                _window_parts(),
                 last_answer,
             )
         )
@@ -255,7 +302,7 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         severity.alias("severity"),
         "kind",
         pl.lit("primary_phone").alias("field"),
-        pl.coalesce("primary_phone", "last_dialled").alias("value"),
+        pl.col("primary_phone").alias("value"),
         pl.concat_str(evidence, unknown_note).alias("evidence"),
         action.alias("suggested_action"),
     ).sort("contact_id")

@@ -121,7 +121,8 @@ def test_window_boundary_days() -> None:
     assert row["kind"] == "no_answer_in_window"
     assert row["severity"] == "info" and row["suggested_action"] == "review"
     assert row["evidence"] == (
-        "1 attempt(s) in the last 30 days, none answered (voicemail×1); last answered 2026-01-20"
+        "1 attempt(s) in the last 30 days, none answered (1 other outcome); "
+        "last answered 2026-01-20"
     )
     assert run(outside, ("a",)).height == 0
     answered = calls(("a", "no_answer", 10), ("a", "answered", 5))
@@ -140,3 +141,19 @@ def test_consecutive_threshold_is_configurable() -> None:
     row = by_contact(run(frame, ("a",), consecutive=2))["a"]
     assert row["kind"] == "consecutive_failures"
     assert row["evidence"].endswith("last 2 failed (busy×2); last answered 2026-03-21")  # type: ignore[union-attr]
+
+
+def test_window_evidence_counts_failed_and_other_outcomes() -> None:
+    frame = calls(
+        ("a", "answered", 100),
+        ("a", "busy", 20),
+        ("a", "voicemail", 15),
+        ("a", "voicemail", 12),
+        ("a", "no_answer", 10),
+    )
+    row = by_contact(run(frame, ("a",)))["a"]
+    assert row["kind"] == "no_answer_in_window"
+    assert row["evidence"] == (
+        "4 attempt(s) in the last 30 days, none answered (2 failed, 2 other outcomes); "
+        "last answered 2026-01-20"
+    )

@@ -1,0 +1,260 @@
+"""Benchmark: every check on 1,000,000 contacts and 5,000,000 calls.
+
+    uv run python bench/checks.py [--contacts 1000000] [--calls 5000000] [--runs 3] [--seed 42]
+
+The frames are synthesised directly with polars from a seed (ids, Moroccan phones in the formats
+people type, names, emails, cities, genders, ~3 custom attributes per contact with a few bad
+values, a year of calls with every status and a rare unknown one). Each check is timed on its
+own (median of `--runs`, a fresh `CheckInput` each time so shared results are recomputed), then
+all checks together through `run_checks_on`, and the peak RSS of the process is reported.
+Targets (issue 4): all checks together <= 5 s median, peak RSS <= 2.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from datetime import UTC, datetime
+
+import polars as pl
+
+from gomoq.checks import registry
+from gomoq.checks.base import CheckInput
+from gomoq.checks.settings import CheckSettings
+from gomoq.services.checks import run_checks_on
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+TARGET_ALL_S = 5.0
+TARGET_RSS_GB = 2.5
+
+FIRST = [
+    "Fatima",
+    "Mohamed",
+    "Mohammed",
+    "Youssef",
+    "Khadija",
+    "Aicha",
+    "Omar",
+    "Salma",
+    "Hamza",
+    "Imane",
+    "Karim",
+    "Nadia",
+    "Rachid",
+    "Sanaa",
+    "Mehdi",
+    "Zineb",
+]
+LAST = [
+    "El Amrani",
+    "Benali",
+    "Alaoui",
+    "Bennani",
+    "Tazi",
+    "El Idrissi",
+    "Chraibi",
+    "Berrada",
+    "Fassi",
+    "Lahlou",
+    "Ouazzani",
+    "Sqalli",
+]
+CITIES = ["Casablanca", "Rabat", "Fès", "Marrakech", "Tanger", "Agadir", "Oujda", "Meknès"]
+STATUSES = (
+    ["answered"] * 40
+    + ["no_answer"] * 25
+    + ["busy"] * 12
+    + ["rejected"] * 6
+    + ["voicemail"] * 10
+    + ["failed"] * 6
+    + ["network_congestion"]
+)
+
+
+def _pick(values: list[str], key: pl.Expr) -> pl.Expr:
+    return pl.lit(pl.Series(values)).get(key % len(values))
+
+
+def _rand(seed: int, salt: int) -> pl.Expr:
+    """A deterministic pseudo-random UInt64 per row (polars' hash of the row index)."""
+    return pl.int_range(pl.len(), dtype=pl.UInt64).hash(seed * 1_000_003 + salt)
+
+
+def _uuid(idx: pl.Expr, salt: str) -> pl.Expr:
+    hexed = idx.cast(pl.String).str.zfill(12)
+    return pl.concat_str(pl.lit(f"{salt}0000-0000-4000-8000-"), hexed)
+
+
+def build(contacts: int, calls: int, seed: int) -> dict[str, pl.DataFrame]:
+    """Synthetic cache tables (see the module docstring)."""
+    base = pl.DataFrame({"i": pl.int_range(contacts, eager=True)})
+    digits = (_rand(seed, 1) % 100_000_000).cast(pl.String).str.zfill(8)
+    fmt = _rand(seed, 2) % 10
+    phone = (
+        pl.when(fmt < 5)
+        .then(pl.concat_str(pl.lit("+2126"), digits))
+        .when(fmt < 7)
+        .then(pl.concat_str(pl.lit("06"), digits))
+        .when(fmt < 8)
+        .then(
+            pl.concat_str(
+                pl.lit("00212 6"), digits.str.slice(0, 2), pl.lit(" "), digits.str.slice(2)
+            )
+        )
+        .when(fmt < 9)
+        .then(
+            pl.concat_str(pl.lit("07-"), digits.str.slice(0, 4), pl.lit("-"), digits.str.slice(4))
+        )
+        .otherwise(pl.concat_str(pl.lit("6"), digits.str.slice(0, 5)))  # too short: invalid
+    )
+    first = _pick(FIRST, _rand(seed, 3))
+    last = _pick(LAST, _rand(seed, 4))
+    contacts_frame = base.select(
+        _uuid(pl.col("i"), "c").alias("id"),
+        pl.lit("org-1").alias("organization_id"),
+        phone.alias("primary_phone"),
+        first.alias("first_name"),
+        last.alias("last_name"),
+        pl.concat_str(first, pl.lit(" "), last).alias("full_name"),
+        pl.when(_rand(seed, 5) % 50 == 0)
+        .then(pl.lit("broken@"))
+        .otherwise(
+            pl.concat_str(
+                first.str.to_lowercase(), pl.col("i").cast(pl.String), pl.lit("@example.ma")
+            )
+        )
+        .alias("primary_email"),
+        _pick(CITIES, _rand(seed, 6)).alias("city"),
+        _pick(["male", "female", "female", "male", "F"], _rand(seed, 7)).alias("gender"),
+        (pl.lit(NOW) - pl.duration(days=(_rand(seed, 8) % 900).cast(pl.Int64)))
+        .dt.cast_time_unit("ms")
+        .alias("created_at"),
+    )
+    n_attr = contacts * 3
+    attrs = pl.DataFrame({"i": pl.int_range(n_attr, eager=True)}).select(
+        _uuid(pl.col("i") // 3, "c").alias("contact_id"),
+        _pick(["age", "vip", "birthday"], pl.col("i")).alias("name"),
+        pl.col("i"),
+        (_rand(seed, 9) % 100).alias("r"),
+    )
+    value = (
+        pl.when(pl.col("name") == "age")
+        .then(
+            pl.when(pl.col("r") < 2)
+            .then(pl.lit("douze"))
+            .otherwise((pl.col("r") + 18).cast(pl.String))
+        )
+        .when(pl.col("name") == "vip")
+        .then(pl.when(pl.col("r") < 50).then(pl.lit("true")).otherwise(pl.lit("false")))
+        .otherwise(
+            pl.when(pl.col("r") < 1)
+            .then(pl.lit("2020-02-30"))
+            .otherwise(
+                pl.concat_str(
+                    pl.lit("19"),
+                    (pl.col("r") % 90 + 10).cast(pl.String),
+                    pl.lit("-0"),
+                    (pl.col("r") % 9 + 1).cast(pl.String),
+                    pl.lit("-15"),
+                )
+            )
+        )
+    )
+    json_type = (
+        pl.when((pl.col("name") == "age") & (pl.col("r") >= 2))
+        .then(pl.lit("number"))
+        .when(pl.col("name") == "vip")
+        .then(pl.lit("boolean"))
+        .otherwise(pl.lit("string"))
+    )
+    attributes = attrs.select(
+        "contact_id", "name", value.alias("value"), json_type.alias("json_type")
+    )
+    defs = pl.DataFrame({"name": ["age", "vip"], "type": ["number", "boolean"]}).vstack(
+        pl.DataFrame({"name": ["birthday"], "type": ["date"]})
+    )
+    # Calls: contact picked by a skewed hash (some contacts many calls, some none).
+    calls_frame = (
+        pl.DataFrame({"i": pl.int_range(calls, eager=True)})
+        .select(
+            _uuid(pl.col("i"), "k").alias("id"),
+            _uuid((_rand(seed, 10) % contacts), "c").alias("contact_id"),
+            pl.lit("+212600000000").alias("phone_number"),
+            _pick(STATUSES, _rand(seed, 11)).alias("status"),
+            pl.lit("outbound").alias("direction"),
+            (pl.lit(NOW) - pl.duration(minutes=(_rand(seed, 12) % (365 * 24 * 60)).cast(pl.Int64)))
+            .dt.cast_time_unit("ms")
+            .alias("created_at"),
+        )
+        .with_columns(
+            pl.when(pl.col("status") == "answered").then(pl.col("created_at")).alias("answered_at")
+        )
+    )
+    return {
+        "contacts": contacts_frame,
+        "attributes": attributes,
+        "attribute_defs": defs,
+        "calls": calls_frame,
+    }
+
+
+def peak_rss_gb() -> float:
+    """Peak resident set size of this process so far, in GB (Linux: ru_maxrss in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=5_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--checks", default=None, help="comma-separated subset")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    frames = build(args.contacts, args.calls, args.seed)
+    # Materialise as the cache would hand them over (contiguous, no lazy generator work).
+    frames = {k: v.rechunk() for k, v in frames.items()}
+    print(
+        f"built {args.contacts:,} contacts, {frames['attributes'].height:,} attribute values, "
+        f"{args.calls:,} calls in {time.perf_counter() - start:.1f} s "
+        f"(RSS so far {peak_rss_gb():.2f} GB)"
+    )
+    settings = CheckSettings(now=NOW)
+    names = args.checks.split(",") if args.checks else registry.resolve(None, settings)
+    print(f"checks: {', '.join(names)}; median of {args.runs} runs")
+
+    for name in names:
+        times, count = [], 0
+        for _ in range(args.runs):
+            tables = CheckInput.from_frames(**frames)
+            t0 = time.perf_counter()
+            count = registry.run_check(name, tables, settings).height
+            times.append(time.perf_counter() - t0)
+        print(f"  {name:<14} median {statistics.median(times):6.2f} s  ({count:,} findings)")
+
+    totals = []
+    found = 0
+    for _ in range(args.runs):
+        tables = CheckInput.from_frames(**frames)
+        t0 = time.perf_counter()
+        run = run_checks_on(tables, settings, checks=names)
+        totals.append(time.perf_counter() - t0)
+        found = run.findings.height
+    total = statistics.median(totals)
+    rss = peak_rss_gb()
+    print(
+        f"all checks together: median {total:.2f} s (target <= {TARGET_ALL_S:.0f} s) "
+        f"{'OK' if total <= TARGET_ALL_S else 'MISSED'}  ({found:,} findings)"
+    )
+    print(
+        f"peak RSS {rss:.2f} GB (target <= {TARGET_RSS_GB} GB) "
+        f"{'OK' if rss <= TARGET_RSS_GB else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
