@@ -138,11 +138,11 @@ class GomoqApp(App[str | None]):
         self.events.append("snapshot" if message.source is not None else "no-snapshot")
         if message.source is None:
             self.findings_problem = message.problem
-        self.data_version += 1
         if self._given_findings is not None:
             self.post_message(ChecksFinished(self._given_findings))
         elif message.source is not None:
-            self.run_checks()
+            self.run_checks()  # before screens refresh, so they say the checks are running
+        self.data_version += 1
 
     def run_checks(self) -> None:
         """Run the checks over the current snapshot in a worker."""

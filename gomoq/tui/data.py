@@ -27,7 +27,7 @@ LIST_COLUMNS: tuple[str, ...] = (
     "occupation",
 )
 LIST_LABELS: tuple[str, ...] = ("Name", "Phone", "Email", "City", "Occupation")
-LIST_WIDTHS: tuple[int, ...] = (24, 16, 30, 14, 18)
+LIST_WIDTHS: tuple[int, ...] = (22, 15, 26, 12, 16)
 
 # Fields compared side by side in duplicate review, in the order an operator reads a contact.
 COMPARE_FIELDS: tuple[str, ...] = (

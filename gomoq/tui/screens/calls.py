@@ -86,7 +86,7 @@ class CallsScreen(WorkbenchScreen):
         table = self.query_one("#calls-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("", "Name", "Phone", "Failures", "Last status", "Decision")
+        table.add_columns("", "Name", "Phone", "Failures", "Decision", "Last status")
         for r in rows.iter_rows(named=True):
             mark = "■" if r["contact_id"] in self.selected else "□"
             table.add_row(
@@ -94,8 +94,8 @@ class CallsScreen(WorkbenchScreen):
                 r["name"] or "—",
                 r["phone"] or "—",
                 r["failures"],
-                r["last_status"] or "—",
                 ACTIONS.get(r["decision"] or "", r["decision"] or ""),
+                r["last_status"] or "—",
                 key=r["contact_id"],
             )
         if rows.height:

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Label, Sparkline, Static
+from textual.widgets import Label, Static
 
 from gomoq.checks.findings import SEVERITIES
 from gomoq.progress import CancelFn, ProgressFn
@@ -73,8 +73,7 @@ class OverviewScreen(WorkbenchScreen):
             with Horizontal(id="charts"):
                 with Vertical(classes="chart"):
                     yield Label("Findings over the last syncs", classes="chart-title")
-                    yield Sparkline([], id="trend")
-                    yield Label("", id="trend-label")
+                    yield Static(id="trend")
                 with Vertical(classes="chart"):
                     yield Label("Call outcomes", classes="chart-title")
                     yield Static(id="outcomes")
@@ -124,9 +123,7 @@ class OverviewScreen(WorkbenchScreen):
         grid = self.query_one("#cards", Grid)
         grid.remove_children()
         grid.mount_all(Static(card_text(c), classes="card") for c in message.cards)
-        self.query_one("#trend", Sparkline).data = message.trend or [0]
-        label = " → ".join(f"{t:,}" for t in message.trend[-6:]) if message.trend else "no data yet"
-        self.query_one("#trend-label", Label).update(label)
+        self.query_one("#trend", Static).update(trend_text(message.trend))
         self.query_one("#outcomes", Static).update(outcome_bars(message.outcomes))
 
     def action_sync(self) -> None:
@@ -149,6 +146,23 @@ class OverviewScreen(WorkbenchScreen):
         """Run the checks again over the same snapshot."""
         self.workbench.run_checks()
         self.refresh_data()
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def trend_text(totals: list[int], width: int = 24) -> Text:
+    """Findings per sync as a row of bars (oldest first) with the latest numbers."""
+    if not totals:
+        return Text("No checked sync yet.", style="dim")
+    shown = totals[-width:]
+    top = max(shown) or 1
+    bars = "".join(BLOCKS[max(1, round(8 * t / top))] for t in shown)
+    text = Text(bars, style="bold")
+    text.append("\n" + " → ".join(f"{t:,}" for t in shown[-5:]))
+    if len(shown) == 1:
+        text.append("  (one sync so far)", style="dim")
+    return text
 
 
 def changes_text(summary: Any) -> Text:
