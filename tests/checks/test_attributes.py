@@ -49,6 +49,10 @@ VALID = [
     ("note", "مرحبا — ça va ? 🙂", "string"),
     ("note", "", "string"),
     ("age", "[1, 2.5]", "array"),
+    ("vip", "[true,false]", "array"),
+    ("note", '["tech", "santé", "say \\"hi\\""]', "array"),
+    ("note", "[]", "array"),
+    ("mail", '["a@b.ma", "c@d.ma"]', "array"),
     ("note", None, "null"),
 ]
 
@@ -75,6 +79,12 @@ INVALID = [
     ("note", '{"a": 1}', "object"),
     ("note", "7", "number"),
     ("age", '[1, "two"]', "array"),
+    ("vip", '["true"]', "array"),
+    ("note", "[1]", "array"),
+    ("note", '[["nested"]]', "array"),
+    ("mail", '["a@b.ma", "nope"]', "array"),
+    ("note", "[" + ", ".join(['"x"'] * 101) + "]", "array"),
+    ("age", "[" + ", ".join(["1"] * 101) + "]", "array"),
 ]
 
 
