@@ -12,6 +12,7 @@ never lands on a third contact's number by accident.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from gomoq.sandbox.gen_names import (
     MALE_FIRST,
     OCCUPATIONS,
     STREETS,
+    ascii_slug,
     make_email,
 )
 from gomoq.sandbox.gen_truth import Cluster, Truth
@@ -40,6 +42,22 @@ RESERVOIR = 50_000
 _CITY_CUM = tuple(sum(CITY_WEIGHTS[: i + 1]) for i in range(len(CITY_WEIGHTS)))
 _CHANNELS = ('["phone"]', '["phone","sms"]', '["phone","whatsapp"]', "[]", '["sms"]')
 _PREFERRED = ("phone", "phone", "sms", "whatsapp", "email")
+
+
+def _first_group(entry: tuple[str, tuple[str, ...]]) -> frozenset[str]:
+    return frozenset(filter(None, (ascii_slug(n) for n in (entry[0], *entry[1]))))
+
+
+# Latin spellings of each first-name entry: two entries sharing one are the same name
+# ("محمد" is "Mohammed"); people sharing a number never do.
+_FIRST_GROUPS = {
+    "male": [_first_group(e) for e in MALE_FIRST],
+    "female": [_first_group(e) for e in FEMALE_FIRST],
+}
+
+
+def _same_first(gender_a: str, a: int, gender_b: str, b: int) -> bool:
+    return bool(_FIRST_GROUPS[gender_a][a] & _FIRST_GROUPS[gender_b][b])
 
 
 @dataclass(slots=True)
@@ -85,6 +103,7 @@ class PersonMaker:
         self.pool_foreign: list[_Original] = []
         self.shared_keys: list[str] = []
         self.shared_origin: dict[str, _Original] = {}
+        self.shared_names: dict[str, list[tuple[str, int]]] = {}  # e164 -> (gender, first index)
         self.created_ms = now_ms  # creation time of the contact being drawn (its UUIDv7)
         self.last_draw = (
             "male",
@@ -220,7 +239,9 @@ class PersonMaker:
             if kind in ("typo", "swap"):
                 raw = ph.write(mutated, ph.pick_style(rng), rng)
             else:
-                raw = ("0" + mutated) if rng.random() < 0.5 else ("+212" + mutated)
+                # International form: phonenumbers keeps the trunk 0 of a short national
+                # number ("072342571" -> +212072342571), which would hide the one-digit edit.
+                raw = ("+212" if rng.random() < 0.7 else "00212") + mutated
             canonical = e164
         person = self._draw_person(raw, same_as=original)
         self.truth.clusters.append(Cluster(kind, canonical, [cid, person.id], [original[10], raw]))
@@ -256,10 +277,13 @@ class PersonMaker:
             e164 = entry[1]
             self.shared_keys.append(e164)
             self.shared_origin[e164] = entry
+            self.shared_names[e164] = [(entry[4], entry[5])]
             shared[e164] = [entry[0]]
         nsn = entry[2]
         raw = ph.write(nsn, entry[3] if rng.random() < 0.5 else ph.pick_style(rng), rng)
-        person = self._draw_person(raw, different_from=entry)
+        taken = self.shared_names[e164]
+        person = self._draw_person(raw, different_from=entry, taken_first=taken)
+        taken.append((self.last_draw[0], self.last_draw[1]))
         shared[e164].append(person.id)
         return person
 
@@ -308,6 +332,7 @@ class PersonMaker:
         *,
         same_as: _Original | None = None,
         different_from: _Original | None = None,
+        taken_first: Sequence[tuple[str, int]] = (),
     ) -> Person:
         rng = self.rng
         if same_as is not None:
@@ -318,7 +343,7 @@ class PersonMaker:
             li = int(rng.random() * len(LAST_NAMES))
             if different_from is not None:
                 household = rng.random() < 0.6
-                while (gender, fi) == (different_from[4], different_from[5]):
+                while any(_same_first(gender, fi, g, f) for g, f in taken_first):
                     fi = rng.randrange(len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
                 if household:
                     li = different_from[6]
