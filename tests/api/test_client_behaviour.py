@@ -235,3 +235,19 @@ async def test_in_process_routes_any_base_url_to_the_app() -> None:
 
         with pytest.raises(TransportError):
             await client.me()
+
+
+async def test_open_client_takes_the_profile_settings() -> None:
+    profile = Profile(
+        name="t",
+        base_url="https://x.invalid/api",
+        api_key=KEY,
+        rate_limit=4.0,
+        auth_scheme="bearer",
+        update_method="put",
+    )
+    async with open_client(profile, max_retries=0) as client:
+        assert client.pacer.rate == 4.0
+        assert client.update_method == "put"
+        assert client.max_retries == 0
+        assert client.base_url == "https://x.invalid/api"
