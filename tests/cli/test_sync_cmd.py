@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+from typing import Any
 
+import pytest
+from click.testing import CliRunner
+
+from gomoq.api.testing import in_process
+from gomoq.cli import cli
 from gomoq.cli.progress_bar import PlainReporter, format_duration, progress_bar
+from gomoq.config import Profile, save_profile
 from gomoq.progress import ProgressEvent
+from gomoq.sandbox.app import SandboxApp
 
 
 class FakeClock:
@@ -81,3 +91,66 @@ def test_format_duration() -> None:
     assert format_duration(42) == "42s"
     assert format_duration(102) == "1m42s"
     assert format_duration(7500) == "2h05m"
+
+
+# -- gomoq sync ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved_profile(sandbox_app: SandboxApp, sandbox_key: str) -> Profile:
+    sandbox_app.sandbox.settings.export_delay_ms = 0
+    profile = Profile(
+        name="org", base_url="http://127.0.0.1:9/api", api_key=sandbox_key, rate_limit=1000.0
+    )
+    save_profile(profile, store_key=True, activate=True)
+    return profile
+
+
+def invoke(app: SandboxApp, *args: str) -> Any:
+    with in_process(app):
+        return CliRunner().invoke(cli, ["sync", *args])
+
+
+def test_sync_text_summary(sandbox_app: SandboxApp, saved_profile: Profile) -> None:
+    result = invoke(sandbox_app, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"Synced 300 contacts, [\d,]+ calls, \d+ audiences, \d+ attribute definitions in "
+        r"[\d.ms]+ \([\d,]+ contacts/s\); 0 retries\.\n",
+        result.stdout,
+    )
+
+
+def test_sync_json_and_only(sandbox_app: SandboxApp, saved_profile: Profile) -> None:
+    result = invoke(sandbox_app, "--only", "contacts,attribute_defs", "--format", "json", "-q")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"]["contacts"] == 300 and data["counts"]["calls"] == 0
+    assert data["synced"] == ["contacts", "attributes", "attribute_defs"]
+    assert saved_profile.api_key not in result.output
+
+
+def test_sync_errors_are_one_sentence(
+    sandbox_app: SandboxApp, saved_profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = invoke(sandbox_app, "--only", "phones")
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == (
+        "Error: Unknown table 'phones' for --only; choose among contacts, attribute_defs, "
+        "audiences, calls."
+    )
+    missing = invoke(sandbox_app, "--profile", "nope")
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+    monkeypatch.setenv("GOMOQ_API_KEY", "gmq_wrong_key_123456789")
+    wrong = invoke(sandbox_app, "-q")
+    assert wrong.exit_code == 2  # a wrong key is for the operator to fix
+    assert wrong.stderr.startswith("Error: ") and wrong.stderr.count("\n") == 1
+    assert "gmq_wrong_key_123456789" not in wrong.output
+
+
+def test_sync_progress_lines_when_not_a_terminal(
+    sandbox_app: SandboxApp, saved_profile: Profile
+) -> None:
+    result = invoke(sandbox_app, "--only", "contacts")
+    assert result.exit_code == 0
+    assert "Syncing: contacts: 300/300 contacts" in result.stderr
