@@ -91,3 +91,30 @@ def test_progress_reports_reach_the_total(tmp_path: Path) -> None:
     events = []
     generate_organisation(tmp_path / "o.sqlite3", contacts=50, seed=5, progress=events.append)
     assert events[-1].finished and events[-1].done == 50 and events[-1].total == 50
+
+
+def test_every_prefix_and_style_parses_back_to_the_number() -> None:
+    import random
+
+    import phonenumbers
+
+    from gomoq.sandbox import gen_phones as ph
+
+    rng = random.Random(0)
+    for prefix in ph.MOBILE_PREFIXES + ph.FIXED_PREFIXES:
+        nsn = (prefix + "123456789")[:9]
+        number = phonenumbers.parse("+212" + nsn)
+        assert phonenumbers.is_valid_number(number), nsn
+        expected = "FIXED_LINE" if prefix.startswith("5") else "MOBILE"
+        assert phonenumbers.number_type(number) == getattr(phonenumbers.PhoneNumberType, expected)
+    for style in ph.STYLES:
+        for _ in range(30):
+            nsn = ph.new_mobile(rng)
+            raw = ph.write(nsn, style, rng)
+            assert 3 <= len(raw) <= 20, raw
+            assert ph.e164_of(raw) == "+212" + nsn, (style, raw)
+    for _ in range(50):
+        e164 = ph.new_foreign(rng)
+        assert ph.e164_of(ph.write_foreign(e164, rng)) == e164
+        raw, _reason = ph.new_invalid(rng, set())
+        assert 3 <= len(raw) <= 20 and not ph.is_valid(raw)
