@@ -64,18 +64,34 @@ async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
         shot("contacts")
 
         await pilot.press("d")
-        await wait(pilot, lambda: getattr(app.screen, "view", None) is not None)
+        await wait(
+            pilot,
+            lambda: (
+                getattr(app.screen, "view", None) is not None
+                or "Waiting" not in text(app.screen.query_one("#dupe-status"))
+            ),
+        )
         shot("duplicates")
-        await pilot.press("m")
-        await wait(pilot, lambda: len(getattr(app.screen, "decided", [])) == 1)
+        if getattr(app.screen, "view", None) is not None:
+            await pilot.press("m")
+            await wait(pilot, lambda: len(getattr(app.screen, "decided", [])) == 1)
 
         await pilot.press("f")
         await wait(pilot, lambda: "Highlight" not in text(app.screen.query_one("#timeline-body")))
         shot("call-failures")
+        app.screen.query_one("#calls-table").focus()
+        await pilot.press("space", "F")  # flag the contact whose calls fail most
+        await wait(pilot, lambda: not getattr(app.screen, "selected", None))
 
         await pilot.press("a")
         await wait(pilot, lambda: "Highlight" not in text(app.screen.query_one("#attr-def-body")))
         shot("attributes")
+        groups = app.screen.groups  # type: ignore[attr-defined]
+        kinds = groups.get_column("kind").to_list() if groups is not None else []
+        table = app.screen.query_one("#attrs-table")
+        table.focus()
+        if "invalid_value" in kinds:  # a defined attribute holding a wrong value: clear it
+            table.move_cursor(row=kinds.index("invalid_value"))  # type: ignore[attr-defined]
         await pilot.press("x")
         await wait(pilot, lambda: len(getattr(app.screen, "recorded", [])) == 1)
         await pilot.pause(1)

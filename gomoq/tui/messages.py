@@ -149,10 +149,12 @@ class TableReady(Message):
 class PlanBuilt(Message):
     """The plan of pending decisions and its description are ready."""
 
-    def __init__(self, plan: Any, rows: list[Any]) -> None:
+    def __init__(self, plan: Any, rows: list[Any], names: dict[str, str] | None = None) -> None:
         super().__init__()
         self.plan = plan
         self.rows = rows
+        self.names = names or {}
+        """contact id -> name, for the contacts the plan touches."""
 
 
 class RunFinished(Message):

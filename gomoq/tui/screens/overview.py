@@ -26,6 +26,20 @@ from gomoq.tui.data import (
 from gomoq.tui.messages import OverviewComputed, SyncFinished
 from gomoq.tui.screens.base import WorkbenchScreen
 
+NEXT_STEPS = Text.assemble(
+    ("Next: ", "bold"),
+    "review findings on ",
+    ("d", "bold"),
+    " Duplicates, ",
+    ("f", "bold"),
+    " Calls and ",
+    ("a", "bold"),
+    " Attributes (each decision is saved at once, nothing is sent yet), then ",
+    ("p", "bold"),
+    " Plan to see and apply the changes. ",
+    ("?", "bold"),
+    " lists every key.",
+)
 CHECKS = ("phones", "duplicates", "call_failures", "attributes", "inactivity")
 SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 WHERE = {
@@ -77,6 +91,7 @@ class OverviewScreen(WorkbenchScreen):
                 with Vertical(classes="chart"):
                     yield Label("Call outcomes", classes="chart-title")
                     yield Static(id="outcomes")
+            yield Static(NEXT_STEPS, id="next-steps")
 
     def refresh_data(self) -> None:
         app = self.workbench

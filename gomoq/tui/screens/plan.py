@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Label, Static
 
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
+from gomoq.tui.data import TableSource
 from gomoq.tui.dialogs.ask import Confirm
 from gomoq.tui.messages import JobFailed, PlanBuilt, RunFinished
 from gomoq.tui.screens.base import WorkbenchScreen
@@ -39,11 +41,30 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+NICE = {"action_id": "action", "contact_id": "contact"}
+
+
+def contact_names(source: TableSource | None, rows: list[Any]) -> dict[str, str]:
+    """Names of the contacts a plan touches, from the snapshot (ids stay when unknown)."""
+    ids = sorted({str(as_mapping(r).get("contact_id")) for r in rows})
+    if source is None or not ids:
+        return {}
+    frame = (
+        source.scan("contacts")
+        .filter(pl.col("id").is_in(ids))
+        .select("id", pl.coalesce("full_name", "primary_phone").alias("name"))
+        .collect()
+    )
+    return {str(i): str(n) for i, n in frame.iter_rows() if n}
+
+
 def run_summary(result: Any) -> Text:
     """What an apply or undo did, failures and conflicts listed."""
     data = as_mapping(result)
     text = Text()
     for key, value in data.items():
+        if key == "dry_run":
+            continue
         if isinstance(value, list | tuple):
             text.append(f"{key}: ", style="bold")
             text.append(f"{len(value)}\n")
@@ -92,9 +113,11 @@ class PlanScreen(WorkbenchScreen):
         if profile is None or "apply" in self.running:
             return
 
+        source = self.workbench.source
+
         def work(_p: ProgressFn, _c: CancelFn) -> PlanBuilt:
             plan, rows = bridge.build_plan(profile)
-            return PlanBuilt(plan, rows)
+            return PlanBuilt(plan, rows, contact_names(source, rows))
 
         self.start("plan", "Building plan", work, show=False)
 
@@ -109,14 +132,24 @@ class PlanScreen(WorkbenchScreen):
                 "Nothing to apply: decide on findings in Duplicates, Call failures or Attributes."
             )
             return
-        first = as_mapping(message.rows[0])
-        table.add_columns(*first.keys())
-        for row in message.rows:
-            table.add_row(*(cell(v) for v in as_mapping(row).values()))
-        self.query_one("#plan-status", Label).update(
-            f"{actions} action(s), {len(message.rows)} change(s)"
-            " · A (shift+a) applies · Esc cancels an apply"
-        )
+        names = message.names
+        rows = [as_mapping(r) for r in message.rows]
+        pending = [r for r in rows if r.get("before") != r.get("after")]
+        in_place = len(rows) - len(pending)
+        table.add_columns(*(NICE.get(k, k) for k in rows[0]))
+        for values in pending:
+            if "contact_id" in values:
+                cid = str(values["contact_id"])
+                values["contact_id"] = names.get(cid) or cid[:8] + "…"
+            table.add_row(*(cell(v) for v in values.values()))
+        status = f"{actions} action(s), {len(pending)} change(s) to make"
+        if in_place:
+            status += f" ({in_place} already in place, not shown)"
+        if pending:
+            status += " · A (shift+a) applies · Esc cancels an apply"
+        else:
+            status += " · nothing left to apply; undo from History (h)"
+        self.query_one("#plan-status", Label).update(status)
 
     def on_job_failed(self, message: JobFailed) -> None:
         super().on_job_failed(message)
