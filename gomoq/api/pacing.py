@@ -10,13 +10,14 @@ per longer window can only be larger, so it never speeds us up).
 
 On top of it a "gate" holds every request back until a time the server asked for: after a 429
 (`Retry-After`, else `X-RateLimit-Reset`), or when `X-RateLimit-Remaining` reaches 0 (until
-`X-RateLimit-Reset`). Pauses are capped so a bogus header cannot stall a sync for hours.
+`X-RateLimit-Reset`); when Remaining is merely low (under 20 % of the limit: another client is
+spending the same key's budget) each such answer holds the next request one extra interval.
+Pauses are capped so a bogus header cannot stall a sync for hours.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import logging
 import time
@@ -27,6 +28,7 @@ from aiolimiter import AsyncLimiter
 log = logging.getLogger("gomoq.api")
 
 MAX_PAUSE = 60.0  # seconds; longest pause a header can impose
+LOW_REMAINING = 0.2  # share of X-RateLimit-Limit under which we slow down
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -118,24 +120,31 @@ class Pacer:
 
     def observe(self, status: int, headers: Mapping[str, str]) -> float | None:
         """Adapt to a response's rate-limit headers; returns Retry-After seconds if given."""
-        limit = headers.get("x-ratelimit-limit")
+        limit = _number(headers.get("x-ratelimit-limit"))
         if limit is not None:
-            with contextlib.suppress(ValueError):
-                self.slow_to(float(limit))
+            self.slow_to(limit)
         retry_after = parse_retry_after(headers.get("retry-after"))
         reset = parse_reset(headers.get("x-ratelimit-reset"))
         if status == 429:
             wait = retry_after if retry_after is not None else reset
             self.pause(wait if wait is not None else 1.0, "the server answered 429")
             return retry_after
-        remaining = headers.get("x-ratelimit-remaining")
-        if remaining is not None and reset is not None:
-            try:
-                left = float(remaining)
-            except ValueError:
-                left = 1.0
-            if left <= 0:
-                self.pause(reset, "X-RateLimit-Remaining reached 0")
+        left = _number(headers.get("x-ratelimit-remaining"))
+        if left is not None and left <= 0 and reset is not None:
+            self.pause(reset, "X-RateLimit-Remaining reached 0")
+        elif left is not None and limit and left <= max(1.0, LOW_REMAINING * limit):
+            # Someone else is spending this key's budget too: skip a slot so it can refill.
+            self.pause(1.0 / self.rate, "X-RateLimit-Remaining is low")
         if status == 503 and retry_after is not None:
             self.pause(retry_after, "the server answered 503 with Retry-After")
         return retry_after
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number else None  # NaN is no number

@@ -110,3 +110,11 @@ def test_pacer_slows_to_the_servers_limit_but_never_speeds_up() -> None:
     pacer.observe(200, {"x-ratelimit-limit": "lots"})
     pacer.observe(200, {"x-ratelimit-limit": "0"})
     assert pacer.rate == 4.0
+
+
+def test_pacer_skips_a_slot_when_remaining_is_low() -> None:
+    pacer = Pacer(10.0)
+    pacer.observe(200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "5"})
+    assert pacer.paused_for == 0
+    pacer.observe(200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "2"})
+    assert 0.05 < pacer.paused_for <= 0.1
