@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -14,9 +14,9 @@ from gomoq.config import Profile, save_profile
 from gomoq.errors import GomoqError
 
 WELCOME = (
-    "Welcome to gomoq. There is no profile yet: a profile is the address of a Gomobile API and "
-    "the key to use there. Add yours below, or press d to start the demo (a local sandbox with a "
-    "generated organisation; nothing real is touched)."
+    "Welcome to gomoq. No profile yet: add the Gomobile API you work on below (Ctrl+S saves), "
+    "or press Ctrl+D to try the demo — a local sandbox with a generated organisation; nothing "
+    "real is touched."
 )
 
 
@@ -30,13 +30,13 @@ class FirstRunScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="first-run", classes="dialog"):
+        with VerticalScroll(id="first-run", classes="dialog"):
             yield Static(WELCOME)
             yield Label("Profile name")
             yield Input(value="default", id="name")
             yield Label("API base URL")
             yield Input(placeholder="https://api.example.com/api", id="base-url")
-            yield Label("API key (stored in the config file, readable only by you)")
+            yield Label("API key (kept in the config file, readable only by you)")
             yield Input(password=True, id="api-key")
             yield Label("", id="first-run-error", classes="error")
             with Horizontal(classes="buttons"):
