@@ -2,7 +2,8 @@
 
 Days are whole days (rounded down) from the reference instant to "today" (`settings.now`, else
 the current UTC time). The reference is the contact's last answered call; for a contact called
-but never answered it is the first attempt ("no answer since the first attempt").
+but never answered it is the contact's creation (it has existed that long without an answer;
+the first attempt when the creation time is unknown).
 
 Bands (thresholds from `checks.inactivity`, defaults in brackets):
 
@@ -11,10 +12,13 @@ Bands (thresholds from `checks.inactivity`, defaults in brackets):
   gap the product brief leaves between Active and At risk;
 - **At risk**: from `at_risk_days` to less than `inactive_days` [60–89];
 - **Inactive**: `inactive_days` [90] or more;
+- **Never answered**: called, never answered, and created (else first called) less than
+  `inactive_days` ago — a contact not reached yet; once that old it is Inactive;
 - **Never called**: no call record at all (its own kind).
 
 Findings: `inactive` (warn, suggested `action`: flag, or delete when configured), `at_risk`
-(info, no action; `report_at_risk`), `never_called` (info, no action; `report_never_called`).
+(info, no action; `report_at_risk`), `never_answered` (info, no action; `report_at_risk`),
+`never_called` (info, no action; `report_never_called`).
 Active and Cooling contacts are not findings; `engagement()` gives every contact's band.
 
 `value` is the date of the last answer (null if never); the evidence gives the day count. The
@@ -34,7 +38,7 @@ from gomoq.checks.ids import finding_id_expr
 from gomoq.checks.settings import CheckSettings
 
 CHECK = "inactivity"
-BANDS = ("Active", "Cooling", "At risk", "Inactive", "Never called")
+BANDS = ("Active", "Cooling", "At risk", "Inactive", "Never answered", "Never called")
 _MS_PER_DAY = 86_400_000
 
 
@@ -43,13 +47,15 @@ def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     cfg = settings.inactivity
     summary = call_summary(tables, settings).lazy()
     today = settings.today()
-    ref = pl.coalesce("last_answered_at", "first_at")
+    ref = pl.coalesce("last_answered_at", "created_at", "first_at")
     days = (
         (pl.lit(today).dt.cast_time_unit("ms").dt.epoch("ms") - ref.dt.epoch("ms")) // _MS_PER_DAY
     ).cast(pl.Int64)
     band = (
         pl.when(pl.col("attempts").fill_null(0) == 0)
         .then(pl.lit("Never called"))
+        .when(pl.col("last_answered_at").is_null() & (pl.col("days") < cfg.inactive_days))
+        .then(pl.lit("Never answered"))
         .when(pl.col("days") <= cfg.active_days)
         .then(pl.lit("Active"))
         .when(pl.col("days") < cfg.at_risk_days)
@@ -59,13 +65,14 @@ def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .otherwise(pl.lit("Inactive"))
     )
     return (
-        tables.contacts.select(pl.col("id").alias("contact_id"))
+        tables.contacts.select(pl.col("id").alias("contact_id"), "created_at")
         .join(summary, on="contact_id", how="left")
         .select(
             "contact_id",
             pl.col("attempts").fill_null(0),
             pl.col("answered").fill_null(0),
             "first_at",
+            "created_at",
             "last_answered_at",
             ref.alias("reference_at"),
             days.alias("days"),
@@ -80,7 +87,7 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     cfg = settings.inactivity
     wanted = ["Inactive"]
     if cfg.report_at_risk:
-        wanted.append("At risk")
+        wanted += ["At risk", "Never answered"]
     if cfg.report_never_called:
         wanted.append("Never called")
     frame = engagement(tables, settings).filter(pl.col("band").is_in(wanted))
@@ -89,6 +96,8 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .then(pl.lit("inactive"))
         .when(pl.col("band") == "At risk")
         .then(pl.lit("at_risk"))
+        .when(pl.col("band") == "Never answered")
+        .then(pl.lit("never_answered"))
         .otherwise(pl.lit("never_called"))
     )
     today = settings.today().strftime("%Y-%m-%d")
@@ -101,11 +110,13 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .when(pl.col("last_answered_at").is_null())
         .then(
             pl.concat_str(
-                pl.lit("never answered: "),
+                pl.lit("never answered in "),
                 pl.col("attempts").cast(pl.String),
                 attempts_word,
-                pl.lit(" since the first on "),
-                pl.col("first_at").dt.strftime("%Y-%m-%d"),
+                pl.when(pl.col("created_at").is_not_null())
+                .then(pl.lit("; contact created on "))
+                .otherwise(pl.lit("; first attempt on ")),
+                pl.col("reference_at").dt.strftime("%Y-%m-%d"),
                 pl.lit(" ("),
                 pl.col("days").cast(pl.String),
                 pl.lit(f" days before {today}), band "),

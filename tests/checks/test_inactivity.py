@@ -7,7 +7,7 @@ import polars as pl
 from gomoq.checks import inactivity
 from gomoq.checks.ids import finding_id
 from gomoq.checks.settings import CheckSettings
-from tests.checks.conftest import NOW, calls, contacts, make_input
+from tests.checks.conftest import NOW, at, calls, contacts, make_input
 
 SETTINGS = CheckSettings(now=NOW)
 
@@ -22,8 +22,9 @@ def test_bands_at_every_boundary() -> None:
         ("d90", "answered", 90),
         ("old", "answered", 400),
         ("old", "busy", 10),
+        ("new", "busy", 89),
     )
-    ids = ("d30", "d31", "d59", "d60", "d89", "d90", "old", "never")
+    ids = ("d30", "d31", "d59", "d60", "d89", "d90", "old", "never", "new")
     tables = make_input(contacts=contacts(*ids), calls=history)
     bands = dict(inactivity.engagement(tables, SETTINGS).select("contact_id", "band").iter_rows())
     assert bands == {
@@ -35,6 +36,7 @@ def test_bands_at_every_boundary() -> None:
         "d90": "Inactive",
         "old": "Inactive",
         "never": "Never called",
+        "new": "Never answered",
     }
     findings = inactivity.run(tables, SETTINGS)
     kinds = dict(findings.select("contact_id", "kind").iter_rows())
@@ -44,6 +46,7 @@ def test_bands_at_every_boundary() -> None:
         "d90": "inactive",
         "old": "inactive",
         "never": "never_called",
+        "new": "never_answered",
     }
     old = findings.filter(pl.col("contact_id") == "old").row(0, named=True)
     assert old["severity"] == "warn" and old["suggested_action"] == "flag"
@@ -57,15 +60,26 @@ def test_bands_at_every_boundary() -> None:
     assert never["severity"] == "info" and never["suggested_action"] is None
 
 
-def test_never_answered_counts_from_the_first_attempt() -> None:
-    history = calls(("a", "no_answer", 95), ("a", "busy", 20), ("b", "no_answer", 10))
-    tables = make_input(contacts=contacts("a", "b"), calls=history)
-    findings = inactivity.run(tables, SETTINGS)
-    assert findings["contact_id"].to_list() == ["a"]
-    assert findings["evidence"][0] == (
-        "never answered: 2 attempts since the first on 2026-01-25 (95 days before 2026-04-30), "
-        "band Inactive"
+def test_never_answered_counts_from_creation_else_the_first_attempt() -> None:
+    history = calls(
+        ("a", "no_answer", 95), ("a", "busy", 20), ("b", "no_answer", 10), ("c", "busy", 5)
     )
+    people = contacts("a", "b", "c", created_at=[None, None, at(120)])
+    tables = make_input(contacts=people, calls=history)
+    findings = inactivity.run(tables, SETTINGS)
+    # b: first called 10 days ago and not reached yet: its own kind, not inactive.
+    assert findings.select("contact_id", "kind", "severity").rows() == [
+        ("a", "inactive", "warn"),
+        ("b", "never_answered", "info"),
+        ("c", "inactive", "warn"),
+    ]
+    findings = findings.filter(pl.col("kind") == "inactive")
+    assert findings["evidence"].to_list() == [
+        "never answered in 2 attempts; first attempt on 2026-01-25 (95 days before 2026-04-30), "
+        "band Inactive",
+        "never answered in 1 attempt; contact created on 2025-12-31 (120 days before "
+        "2026-04-30), band Inactive",
+    ]
     assert findings["value"][0] is None
 
 

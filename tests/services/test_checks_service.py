@@ -49,7 +49,7 @@ def test_run_checks_on_findings_summary_and_progress() -> None:
         ("attributes", "attr", "invalid_value", "error"),
         ("call_failures", "fail", "always_failing", "error"),
         ("inactivity", "quiet", "inactive", "warn"),
-        ("inactivity", "fail", "at_risk", "info"),
+        ("inactivity", "fail", "never_answered", "info"),
     ]
     assert run.findings["decision"].null_count() == 4
     s = run.summary
