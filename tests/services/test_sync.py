@@ -183,3 +183,39 @@ def test_the_key_is_in_no_file(
             if name == "config.toml":
                 continue
             assert key not in (Path(root) / name).read_bytes(), name
+
+
+class PageCounter:
+    """ASGI wrapper counting the contact pages (`GET /api/contact?page=..&limit=100`) served."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+        self.pages = 0
+
+    async def __call__(self, scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        query = scope.get("query_string", b"")
+        if scope.get("path") == "/api/contact" and b"limit=100" in query:
+            self.pages += 1
+        await self.app(scope, receive, send)  # type: ignore[arg-type]
+
+
+def test_resume_reads_only_the_missing_pages(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gomoq.cache.contacts_pager.CHUNK_PAGES", 1)
+    monkeypatch.setattr("gomoq.cache.contacts_pager.WORKERS", 1)
+    counter = PageCounter(sandbox_app)
+    with in_process(counter), pytest.raises(Cancelled):
+        sync(
+            profile,
+            should_cancel=lambda: counter.pages >= 2,
+            client_options=dict(FAST),
+        )
+    first = counter.pages
+    assert first == 2
+    counter.pages = 0
+    with in_process(counter):
+        result = sync(profile, client_options=dict(FAST))
+    assert result.resumed
+    assert counter.pages == 3 - first  # 300 contacts = 3 pages; the 2 finished ones are kept
+    assert_cache_equals_server("org", sandbox_db)
