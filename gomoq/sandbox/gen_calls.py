@@ -51,16 +51,20 @@ class Clock:
     """Formats epoch milliseconds as API timestamps from lookup tables (date part cached)."""
 
     def __init__(self) -> None:
-        self._days: dict[int, str] = {}
+        self.days: dict[int, str] = {}
+
+    def prefix(self, day: int) -> str:
+        """'2025-01-15T' for the `day`-th day since the epoch."""
+        text = self.days.get(day)
+        if text is None:
+            date = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
+            text = self.days[day] = date.strftime("%Y-%m-%dT")
+        return text
 
     def iso(self, ms: int) -> str:
         """'2025-01-15T10:30:00.000Z' for `ms` milliseconds since the epoch (UTC)."""
         day, rest = divmod(ms, DAY_MS)
-        prefix = self._days.get(day)
-        if prefix is None:
-            date = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
-            prefix = date.strftime("%Y-%m-%dT")
-            self._days[day] = prefix
+        prefix = self.days.get(day) or self.prefix(day)
         return prefix + _TIME_OF_DAY[rest // 1000] + _MILLIS[rest % 1000]
 
 
@@ -141,19 +145,25 @@ def make_calls(
         if n >= 3 and statuses.count("failed") == n:  # only planted contacts always fail
             statuses[0] = "no_answer"
     tail = uuid7(0, rng)[14:]
-    iso = clock.iso
+    iso, days, tod, millis = clock.iso, clock.days, _TIME_OF_DAY, _MILLIS
     rows: list[CallRow] = []
     last_answered: int | None = None
     for j in range(n):
         t = times[j]
         status = statuses[j]
+        # the three times of a call share their day but at midnight: format from the tables
+        day, rest = divmod(t, DAY_MS)
+        prefix = days.get(day) or clock.prefix(day)
         answered_iso: str | None = None
         direction = "outbound"
         if status == "answered":
             answered = t + 4_000 + int(rand() * 21_000)
             duration = 8_000 + int(rand() * rand() * 600_000)
             ended = answered + duration
-            answered_iso = iso(answered)
+            a = rest + answered - t
+            answered_iso = (
+                prefix + tod[a // 1000] + millis[a % 1000] if a < DAY_MS else iso(answered)
+            )
             last_answered = t
             if duration % 20 == 0:  # 5 %: the contact called back
                 direction = "inbound"
@@ -166,6 +176,7 @@ def make_calls(
         else:
             ended = t + 1_000 + int(rand() * 7_000)
             duration = 0
+        e = rest + ended - t
         rows.append(
             (
                 f"{(id_ms + j) >> 16:08x}-{(id_ms + j) & 0xFFFF:04x}-{tail}",
@@ -174,9 +185,9 @@ def make_calls(
                 phone,
                 status,
                 direction,
-                iso(t),
+                prefix + tod[rest // 1000] + millis[rest % 1000],
                 answered_iso,
-                iso(ended),
+                prefix + tod[e // 1000] + millis[e % 1000] if e < DAY_MS else iso(ended),
                 duration,
             )
         )

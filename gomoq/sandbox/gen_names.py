@@ -237,4 +237,4 @@ def make_email(
         local = f"{f}_{l_}{70 + int(rng.random() * 30)}"
     else:
         local = f"{f}{1000 + int(rng.random() * 9000)}"
-    return f"{local[:60]}@{rng.choice(EMAIL_DOMAINS)}"
+    return f"{local[:60]}@{EMAIL_DOMAINS[int(rng.random() * len(EMAIL_DOMAINS))]}"

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 FOREIGN_SHARE = 0.03
 FIXED_SHARE = 0.08
 RESERVOIR = 50_000
-_CITY_CUM = tuple(sum(CITY_WEIGHTS[: i + 1]) for i in range(len(CITY_WEIGHTS)))
+# city index repeated by weight: one random() picks a city in proportion to CITY_WEIGHTS
+_CITY_TABLE = tuple(i for i, weight in enumerate(CITY_WEIGHTS) for _ in range(weight))
 _CHANNELS = ('["phone"]', '["phone","sms"]', '["phone","whatsapp"]', "[]", '["sms"]')
 _PREFERRED = ("phone", "phone", "sms", "whatsapp", "email")
 
@@ -335,14 +336,15 @@ class PersonMaker:
         taken_first: Sequence[tuple[str, int]] = (),
     ) -> Person:
         rng = self.rng
+        rand = rng.random
         if same_as is not None:
             gender, fi, li, email0, ci, occupation0 = same_as[4:10]
         else:
-            gender = "male" if rng.random() < 0.5 else "female"
-            fi = int(rng.random() * len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
-            li = int(rng.random() * len(LAST_NAMES))
+            gender = "male" if rand() < 0.5 else "female"
+            fi = int(rand() * len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
+            li = int(rand() * len(LAST_NAMES))
             if different_from is not None:
-                household = rng.random() < 0.6
+                household = rand() < 0.6
                 while any(_same_first(gender, fi, g, f) for g, f in taken_first):
                     fi = rng.randrange(len(MALE_FIRST if gender == "male" else FEMALE_FIRST))
                 if household:
@@ -350,7 +352,7 @@ class PersonMaker:
                 else:
                     while li == different_from[6]:
                         li = rng.randrange(len(LAST_NAMES))
-            ci = rng.choices(range(len(CITIES)), cum_weights=_CITY_CUM)[0]
+            ci = _CITY_TABLE[int(rand() * len(_CITY_TABLE))]
             email0 = None
             occupation0 = None
         firsts = MALE_FIRST if gender == "male" else FEMALE_FIRST
@@ -358,27 +360,29 @@ class PersonMaker:
         last, last_v = LAST_NAMES[li]
         city, city_v, zip_prefix, region = CITIES[ci]
         if same_as is not None:  # the same person typed again: spelling drifts, email often kept
-            if rng.random() < 0.25:
-                first = rng.choice(first_v)
-            if rng.random() < 0.15:
-                last = rng.choice(last_v)
-            r = rng.random()
+            if rand() < 0.25:
+                first = first_v[int(rand() * len(first_v))]
+            if rand() < 0.15:
+                last = last_v[int(rand() * len(last_v))]
+            r = rand()
             email = (
                 email0
                 if r < 0.6
                 else (None if r < 0.75 else self._email(first, last, first_v, last_v))
             )
-            r = rng.random()
-            city_out: str | None = city if r < 0.7 else (rng.choice(city_v) if r < 0.85 else None)
-            occupation = occupation0 if rng.random() < 0.5 else None
+            r = rand()
+            city_out: str | None = (
+                city if r < 0.7 else (city_v[int(rand() * len(city_v))] if r < 0.85 else None)
+            )
+            occupation = occupation0 if rand() < 0.5 else None
         else:
-            email = self._email(first, last, first_v, last_v) if rng.random() < 0.85 else None
-            city_out = city if rng.random() < 0.92 else None
-            if city_out is not None and rng.random() < 0.1:
-                city_out = rng.choice(city_v)
-            occupation = rng.choice(OCCUPATIONS) if rng.random() < 0.6 else None
+            email = self._email(first, last, first_v, last_v) if rand() < 0.85 else None
+            city_out = city if rand() < 0.92 else None
+            if city_out is not None and rand() < 0.1:
+                city_out = city_v[int(rand() * len(city_v))]
+            occupation = OCCUPATIONS[int(rand() * len(OCCUPATIONS))] if rand() < 0.6 else None
         self.last_draw = (gender, fi, li, ci)
-        full = f"{first} {last}" if rng.random() < 0.8 else None
+        full = f"{first} {last}" if rand() < 0.8 else None
         return Person(
             id=uuid7(self.created_ms, rng),
             phone=raw,
@@ -386,16 +390,16 @@ class PersonMaker:
             last_name=last,
             full_name=full if full is None or len(full) <= 64 else None,
             email=email,
-            address=f"{1 + int(rng.random() * 299)} {rng.choice(STREETS)}"
-            if rng.random() < 0.7
+            address=f"{1 + int(rand() * 299)} {STREETS[int(rand() * len(STREETS))]}"
+            if rand() < 0.7
             else None,
             city=city_out,
-            state=region if rng.random() < 0.5 else None,
-            zip=f"{zip_prefix}{int(rng.random() * 1000):03d}" if rng.random() < 0.5 else None,
+            state=region if rand() < 0.5 else None,
+            zip=f"{zip_prefix}{int(rand() * 1000):03d}" if rand() < 0.5 else None,
             occupation=occupation,
-            preferred_channel=rng.choice(_PREFERRED) if rng.random() < 0.5 else None,
-            gender=gender if rng.random() < 0.85 else None,
-            channels=rng.choice(_CHANNELS),
+            preferred_channel=_PREFERRED[int(rand() * len(_PREFERRED))] if rand() < 0.5 else None,
+            gender=gender if rand() < 0.85 else None,
+            channels=_CHANNELS[int(rand() * len(_CHANNELS))],
             attributes=attrs.values_for(rng, first, last, self.now_year),
             call_mode="normal",
             city_base=city,

@@ -118,3 +118,15 @@ def test_every_prefix_and_style_parses_back_to_the_number() -> None:
         assert ph.e164_of(ph.write_foreign(e164, rng)) == e164
         raw, _reason = ph.new_invalid(rng, set())
         assert 3 <= len(raw) <= 20 and not ph.is_valid(raw)
+
+
+def test_clock_formats_like_datetime() -> None:
+    import random
+
+    from gomoq.sandbox.gen_calls import Clock
+
+    clock = Clock()
+    rng = random.Random(4)
+    for ms in [0, 86_399_999, 1_700_000_000_000] + [rng.randrange(2 * 10**12) for _ in range(500)]:
+        expected = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        assert clock.iso(ms) == expected[:-3] + "Z"
