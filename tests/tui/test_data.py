@@ -1,0 +1,100 @@
+"""The workbench's view models on small hand-built frames (pure polars, no app)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from gomoq.tui.data import (
+    ContactIndex,
+    FrameSource,
+    apply_decisions,
+    attribute_groups,
+    call_failure_rows,
+    cluster_view,
+    contact_detail,
+    describe_age,
+    duplicate_queue,
+    merge_payload,
+    overview_cards,
+    record_trend,
+    trend_totals,
+)
+from tests.tui import frames
+
+
+def source() -> FrameSource:
+    return FrameSource(frames.frames())
+
+
+def test_search_words_are_anded_case_insensitive_and_literal() -> None:
+    index = ContactIndex.load(source())
+    assert index.search("").height == 40
+    assert index.search("FIRST1").height == 10  # First10..First19 (c001 is named First0)
+    assert index.search("first1 last12")["id"].to_list() == ["c012"]
+    assert index.search("first1.").height == 0  # a dot is a dot, not a regex
+    fes = index.search("city:fès")
+    assert fes.height == 8 and set(fes["city"]) == {"Fès"}
+    assert index.search("email:person1").height == 10  # person10..19; c001 has person0's
+    assert index.search("phone:person1").height == 0  # a column-scoped word stays in its column
+    only = pl.Series(["c005", "c006", "c007"])
+    assert index.search("first", only_ids=only)["id"].to_list() == ["c005", "c006", "c007"]
+
+
+def test_contact_detail_gathers_everything() -> None:
+    detail = contact_detail(source(), "c000", frames.findings())
+    assert detail is not None
+    assert ("city", "Rabat") in detail.fields
+    assert detail.audiences == ["Farmers"]
+    assert detail.calls.height == 3
+    assert sorted(detail.findings["check"]) == ["attributes", "duplicates"]
+    assert contact_detail(source(), "nobody") is None
+
+
+def test_duplicate_queue_is_most_confident_first_with_decisions() -> None:
+    findings = apply_decisions(frames.findings(), ["fd2"], "dismissed")
+    queue = duplicate_queue(findings)
+    assert [c.cluster_id for c in queue] == ["k1", "k2"]
+    assert queue[0].member_ids == ["c000", "c001"] and queue[0].confidence == 0.95
+    assert [c.decision for c in queue] == [None, "dismissed"]
+
+
+def test_cluster_view_marks_differences_and_merge_payload_uses_api_names() -> None:
+    cluster = duplicate_queue(frames.findings())[0]
+    view = cluster_view(source(), cluster)
+    assert view.differs("primary_phone") and view.differs("city")
+    assert not view.differs("first_name")
+    payload = merge_payload(view, 1, {"primary_phone": 0, "custom_attributes": 1, "city": 1})
+    assert payload == {
+        "survivor": "c001",
+        "losers": ["c000"],
+        "fields": {"primaryPhone": "+212600000000"},
+    }
+    payload = merge_payload(view, 1, {"custom_attributes": 0, "created_at": 0})
+    assert payload["attributes"] == {"age": "abc"} and payload["fields"] == {}
+
+
+def test_call_failures_and_attribute_groups() -> None:
+    rows = call_failure_rows(frames.findings(), source())
+    assert rows["contact_id"].to_list() == ["c005", "c006"]
+    assert rows["failures"].to_list() == [3, 3]
+    groups = attribute_groups(apply_decisions(frames.findings(), ["fa0"], "flag"))
+    assert groups.height == 1
+    group = groups.row(0, named=True)
+    assert (group["field"], group["value"], group["count"]) == ("age", "abc", 6)
+    assert group["decision"] == "flag"
+
+
+def test_cards_compare_with_the_previous_sync_and_trend_is_kept() -> None:
+    findings = frames.findings()
+    cards = {c.check: c for c in overview_cards(findings, {"attributes": {"error": 10}})}
+    assert cards["attributes"].counts["error"] == 6 and cards["attributes"].change() == -4
+    assert cards["phones"].change() is None
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    record_trend("p", t0, {"phones": {"error": 3}})
+    record_trend("p", t0, {"phones": {"error": 4}})  # same sync: replaced
+    history = record_trend("p", t0 + timedelta(days=1), {"phones": {"error": 1, "warn": 1}})
+    assert trend_totals(history) == [4, 2]
+    assert describe_age(t0, t0 + timedelta(minutes=5)) == "5 min ago"
+    assert describe_age(None) == "never"
