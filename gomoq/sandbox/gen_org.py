@@ -20,7 +20,8 @@ _ORG_NAMES = (
     ("Fès Médina Artisanat", "fes-medina"),
 )
 
-# (name, description, type, how far back it was created in days, share of contacts by predicate)
+# An audience as the generator uses it: (id, name, creation time in ms, chance that a contact is
+# a member, given the contact).
 Audience = tuple[str, str, int, Callable[[Person], float]]
 
 
@@ -44,7 +45,8 @@ def _tier(person: Person, tiers: tuple[str, ...], p: float) -> float:
     return p if person.attributes.get("customer_tier") in tiers else 0.0
 
 
-_AUDIENCES: tuple[tuple[str, str, str, int, Callable[[Person], float]], ...] = (
+# (name, description, type, created how many days ago, membership chance per contact)
+_AUDIENCES: tuple[tuple[str, str | None, str, int, Callable[[Person], float]], ...] = (
     (
         "VIP customers",
         "Key accounts followed by the sales team",
@@ -83,12 +85,12 @@ _AUDIENCES: tuple[tuple[str, str, str, int, Callable[[Person], float]], ...] = (
         lambda p: 1.0 if p.region == "Rabat-Salé-Kénitra" else 0.0,
     ),
     ("Win-back", "Live: no purchase for a while", "live", 100, lambda p: 0.1),
-)  # type: ignore[assignment]
+)
 
 
 def write_definitions_and_audiences(
     conn: sqlite3.Connection, rng: random.Random, org: dict[str, str], clock: Clock, now_ms: int
-) -> list[tuple[str, str, int, Callable[[Person], float]]]:
+) -> list[Audience]:
     """Insert attribute definitions and audiences; return (id, name, created ms, share) per
     audience, the share giving each contact's chance of membership."""
     org_id, user_id = org["org_id"], org["user_id"]
@@ -110,15 +112,15 @@ def write_definitions_and_audiences(
                 user_id,
             ),
         )
-    out: list[tuple[str, str, int, Callable[[Person], float]]] = []
-    for name, description, kind, days_ago, share in _AUDIENCES:
+    out: list[Audience] = []
+    for name, about, kind, days_ago, share in _AUDIENCES:
         audience_id = uuid4(rng)
         created_ms = now_ms - days_ago * DAY_MS + rng.randrange(DAY_MS)
         updated = clock.iso(created_ms + rng.randrange(days_ago * DAY_MS // 2 + 1))
         conn.execute(
             "INSERT INTO audiences (id, organization_id, name, description, type, created_at,"
             " updated_at) VALUES (?,?,?,?,?,?,?)",
-            (audience_id, org_id, name, description, kind, clock.iso(created_ms), updated),
+            (audience_id, org_id, name, about, kind, clock.iso(created_ms), updated),
         )
         out.append((audience_id, name, created_ms, share))
     return out
