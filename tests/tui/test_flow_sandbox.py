@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 from textual.widgets import DataTable
 
@@ -111,21 +112,49 @@ async def undo_last_run(app: GomoqApp, pilot: Any, run_id: str) -> dict[str, Any
     return as_mapping(history.results[0])
 
 
-async def test_sync_fix_attributes_flag_calls_apply_undo(
-    sandbox_app: Any, sandbox_key: str
-) -> None:
+async def review_duplicates(app: GomoqApp, pilot: Any) -> tuple[Any, Any]:
+    """Merge the first cluster and dismiss the next; returns both clusters."""
+    await pilot.press("d")
+    dupes = app.screen
+    assert isinstance(dupes, DuplicatesScreen)
+    await wait_for(pilot, lambda: dupes.view is not None, timeout=30)
+    assert len(dupes.queue) >= 2, "the generated organisation plants duplicates"
+    assert "Cluster 1 of" in text(dupes.query_one("#dupe-status"))
+    merged = dupes.queue[dupes.position]
+    await pilot.press("m")
+    await wait_for(pilot, lambda: len(dupes.decided) == 1)
+    await wait_for(pilot, lambda: dupes.view is not None and dupes.position != 0)
+    dismissed = dupes.queue[dupes.position]
+    await pilot.press("n")
+    await wait_for(pilot, lambda: len(dupes.decided) == 2)
+    assert dupes.decided == [(merged.cluster_id, "merge"), (dismissed.cluster_id, "dismissed")]
+    return merged, dismissed
+
+
+async def test_sync_review_fix_flag_apply_undo(sandbox_app: Any, sandbox_key: str) -> None:
     profile = Profile(name="flow", base_url="http://127.0.0.1:9/api", api_key=sandbox_key)
     save_profile(profile, store_key=True)
     app = GomoqApp(profile)
     with in_process(sandbox_app):
         async with app.run_test(size=(120, 40)) as pilot:
             await sync_from_overview(app, pilot)
+            merged, dismissed = await review_duplicates(app, pilot)
             fixed = await fix_an_invalid_value_group(app, pilot)
             await flag_first_call_failure(app, pilot)
+
             by_id = saved_decisions(profile)
+            assert by_id[merged.finding_ids[0]] == "merge"
+            assert by_id[dismissed.finding_ids[0]] == "dismissed"
             assert all(by_id.get(f) == "set_attribute" for f in fixed)
             assert "flag" in by_id.values()
-            applied = await apply_plan(app, pilot, {"set_attribute", "flag"})
+
+            applied = await apply_plan(app, pilot, {"merge", "set_attribute", "flag"})
+            # After the apply the app re-reads the patched cache: the merged losers are gone.
+            await wait_for(pilot, lambda: app.events.count("checks") >= 2, timeout=60)
+            assert app.source is not None
+            losers = [m for m in merged.member_ids if m != merged.member_ids[0]]
+            left = app.source.scan("contacts").filter(pl.col("id").is_in(losers)).collect()
+            assert left.height == 0, "the merged duplicates are gone from the re-read cache"
             undone = await undo_last_run(app, pilot, applied["run_id"])
             assert undone["kind"] == "undo" and undone["done"] > 0, undone["messages"]
             # Restoring the invalid values may be refused by the server: whatever failed is
@@ -133,35 +162,3 @@ async def test_sync_fix_attributes_flag_calls_apply_undo(
             shown = text(app.screen.query_one("#history-result-body"))
             assert f"done: {undone['done']}" in shown
             assert all(m[:40] in shown for m in undone["messages"][:5])
-
-
-async def test_review_merge_and_dismiss_then_apply_undo(sandbox_app: Any, sandbox_key: str) -> None:
-    pytest.importorskip("gomoq.checks.duplicates")  # the duplicates check is built in parallel
-    profile = Profile(name="flow", base_url="http://127.0.0.1:9/api", api_key=sandbox_key)
-    save_profile(profile, store_key=True)
-    app = GomoqApp(profile)
-    with in_process(sandbox_app):
-        async with app.run_test(size=(120, 40)) as pilot:
-            await sync_from_overview(app, pilot)
-            await pilot.press("d")
-            dupes = app.screen
-            assert isinstance(dupes, DuplicatesScreen)
-            await wait_for(pilot, lambda: dupes.view is not None, timeout=30)
-            assert len(dupes.queue) >= 2, "the generated organisation plants duplicates"
-            merged = dupes.queue[dupes.position]
-            await pilot.press("m")
-            await wait_for(pilot, lambda: len(dupes.decided) == 1)
-            await wait_for(pilot, lambda: dupes.view is not None and dupes.position != 0)
-            dismissed = dupes.queue[dupes.position]
-            await pilot.press("n")
-            await wait_for(pilot, lambda: len(dupes.decided) == 2)
-            assert dupes.decided == [
-                (merged.cluster_id, "merge"),
-                (dismissed.cluster_id, "dismissed"),
-            ]
-            by_id = saved_decisions(profile)
-            assert by_id[merged.finding_ids[0]] == "merge"
-            assert by_id[dismissed.finding_ids[0]] == "dismissed"
-            applied = await apply_plan(app, pilot, {"merge"})
-            undone = await undo_last_run(app, pilot, applied["run_id"])
-            assert undone["failed"] == 0 and undone["done"] > 0, undone["messages"]
