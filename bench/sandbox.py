@@ -146,6 +146,10 @@ def main() -> None:
     running = start_background(db, settings=SandboxSettings(rate_limit=0))
     failed = False
     try:
+        started = time.perf_counter()
+        while not running.admin("GET", "health")["warmed"]:
+            time.sleep(0.1)
+        print(f"page map warmed {time.perf_counter() - started:.1f} s after the server answered")
         with httpx.Client(
             base_url=running.base_url, headers={"X-API-Key": running.api_key}, timeout=60
         ) as client:

@@ -3,7 +3,8 @@
 - `GET /_admin/faults`, `PUT /_admin/faults` (partial JSON object of `Faults` fields);
 - `GET /_admin/settings`, `PUT /_admin/settings` (partial `SandboxSettings`, `faults` nested);
 - `GET /_admin/editor` → `{requests, log}`: what the concurrent editor changed so far;
-- `GET /_admin/health` → `{ok, contacts}` (what `runner.start_background` waits for).
+- `GET /_admin/health` → `{ok, contacts, warmed}` (what `runner.start_background` waits for;
+  `warmed`: the start-up page-map build is over).
 
 A change of `faults.seed` restarts the fault and editor random streams; a change of
 `rate_limit` empties the token buckets.
@@ -67,7 +68,8 @@ async def editor_log(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     """Liveness probe for the runner."""
-    return json_response({"ok": True, "contacts": state_of(request).live_count()})
+    state = state_of(request)
+    return json_response({"ok": True, "contacts": state.live_count(), "warmed": state.warmed})
 
 
 ROUTES = [

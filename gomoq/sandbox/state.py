@@ -64,6 +64,7 @@ class SandboxState:
     page_index: Any = None  # paging.BoundaryMap of live contacts
     calls_index: Any = None  # paging.BoundaryMap of calls
     calls_total: int | None = None
+    warmed: bool = False  # set once the start-up page-map build is over (runner only)
 
     def contacts_changed(self, *, appended: bool = False) -> None:
         """Call after any write that adds, removes or re-orders live contacts.
