@@ -134,7 +134,10 @@ class Gate:
         if error:
             await _send_problem(scope, send, _injected(error_status), limit_headers)
             return
-        if r_malformed < faults.malformed_rate:
+        is_json = any(
+            k.lower() == b"content-type" and v.startswith(b"application/json") for k, v in headers
+        )
+        if is_json and r_malformed < faults.malformed_rate:
             status = 200
             body = body[: max(1, len(body) // 2)] if len(body) > 2 else b'{"data": ['
             headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]

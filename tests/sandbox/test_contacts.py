@@ -207,3 +207,16 @@ async def test_bad_ids_and_bodies(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/nothing-here"), 404, "NOT_FOUND")
     assert_error(await client.get("/elsewhere"), 404, "NOT_FOUND")
     assert_error(await client.post("/api/users/me"), 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_hide_orphan_attributes_switch(client: httpx.AsyncClient, app: SandboxApp) -> None:
+    first = (await client.get("/api/contact", params={"limit": 1})).json()["data"][0]
+    app.sandbox.conn.execute(
+        "UPDATE contacts SET custom_attributes = ? WHERE id = ?",
+        ('{"loyalty_points": 3, "legacy_code": "A7"}', first["id"]),
+    )
+    shown = (await client.get(f"/api/contact/{first['id']}")).json()
+    assert shown["customAttributes"] == {"loyalty_points": 3, "legacy_code": "A7"}
+    app.sandbox.settings.hide_orphan_attributes = True
+    hidden = (await client.get(f"/api/contact/{first['id']}")).json()
+    assert hidden["customAttributes"] == {"loyalty_points": 3}
