@@ -1,0 +1,430 @@
+"""Duplicates: the same person stored more than once, found by phone number and corroborated.
+
+Candidates (never all pairs; see `gomoq.checks.dup_keys`):
+
+- *same number*: contacts whose phones read as the same E.164 number (format variants);
+- *one edit apart*: one digit substituted, two adjacent digits swapped, a digit missing or extra
+  (deletion-neighbourhood keys over the E.164 digits);
+- *country-code confusion*: a number read in the region that is invalid there but valid once a
+  `+` is put in front of its digits (a foreign "33612345678" stored without its +), and a trunk
+  0 kept inside an international number ("+212 0612..." typed as "+2120612...").
+
+Every candidate pair of contacts is scored from corroborating evidence: name similarity
+(`gomoq.checks.dup_names`: accents, transliteration variants, token order), same email, same
+city, and calls of one contact dialled to the other's number. Same number with clearly different
+names (and no shared email) is not a duplicate but a shared number (a family, a reception desk):
+one `shared_number` finding per number (severity info, action `review`, never `merge`).
+
+Pairs at or above `min_confidence` are joined into clusters (union-find; a component larger
+than `max_cluster` is not trusted as a whole and falls back to its pairs). A cluster's confidence
+is its weakest link; its kind is `exact_duplicate` when all its members share one number, else
+`near_duplicate`. Each member gets a row (shared `cluster_id`), suggested action `merge` when the
+confidence reaches `merge_confidence`, else `review`. An uncorroborated near pair (different
+names, no email, another city) scores below `min_confidence` and is not reported unless
+`report_uncorroborated` is set: on a million numbers, hundreds of thousands of unrelated people
+are one digit apart.
+
+The finding id hashes the kind and the sorted member ids (so "not a duplicate" sticks to that
+set of people); the `data_fingerprint` column hashes the members' (id, phone, names), so a
+decision lapses when one of them changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+import polars as pl
+
+from gomoq import phones as phone_lib
+from gomoq.checks.base import CheckInput
+from gomoq.checks.dup_keys import near_pairs
+from gomoq.checks.dup_names import name_similarity, person_similarity
+from gomoq.checks.findings import conform, empty_findings
+from gomoq.checks.ids import finding_id, hash_text
+from gomoq.checks.settings import CheckSettings
+from gomoq.errors import ConfigError
+
+CHECK = "duplicates"
+_COLUMNS = ("id", "primary_phone", "first_name", "last_name", "full_name", "primary_email", "city")
+
+
+@dataclass(frozen=True)
+class DuplicateSettings:
+    """`[profiles.X.checks.duplicates]`: thresholds of the duplicates check."""
+
+    merge_confidence: float = 0.8
+    min_confidence: float = 0.5
+    different_person_below: float = 0.6
+    max_key_share: int = 8
+    max_cluster: int = 10
+    max_same_number: int = 25
+    report_uncorroborated: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("merge_confidence", "min_confidence", "different_person_below"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"checks.duplicates.{name} must be between 0 and 1.")
+        if self.max_key_share < 2 or self.max_cluster < 2 or self.max_same_number < 2:
+            raise ConfigError(
+                "checks.duplicates.max_key_share, max_cluster and max_same_number must be >= 2."
+            )
+
+
+def duplicate_settings(settings: CheckSettings) -> DuplicateSettings:
+    """The duplicates settings of a run (defaults when the profile has none)."""
+    own = settings.duplicates
+    return own if isinstance(own, DuplicateSettings) else DuplicateSettings()
+
+
+def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """Duplicate clusters and shared numbers (see the module docstring)."""
+    contacts = tables.contacts.select(_COLUMNS).collect()
+    if contacts.height < 2:
+        return empty_findings()
+    normalised = tables.normalised_phones(settings.region).unique("raw")
+    calls = tables.calls.select("contact_id", "phone_number")
+    return find(contacts, normalised, settings.region, duplicate_settings(settings), calls)
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+def _people(contacts: pl.DataFrame, normalised: pl.DataFrame) -> pl.DataFrame:
+    """Contacts with `e164`, `valid` and `digits` (E.164 without +), when their phone parses."""
+    return (
+        contacts.join(
+            normalised.select("raw", "e164", "valid"),
+            left_on="primary_phone",
+            right_on="raw",
+            how="left",
+        )
+        .filter(pl.col("e164").is_not_null())
+        .with_columns(pl.col("e164").str.slice(1).alias("digits"))
+    )
+
+
+def _alt_edges(people: pl.DataFrame, region: str) -> pl.DataFrame:
+    """`a`, `b`, `edit` between numbers for country-code confusion and a kept trunk 0."""
+    own = str(phonenumbers.country_code_for_region(region))
+    invalid = people.filter(~pl.col("valid") & pl.col("digits").str.starts_with(own))
+    nsn = invalid.select("digits", pl.col("digits").str.slice(len(own)).alias("nsn")).unique()
+    plus = phone_lib.normalise(("+" + nsn["nsn"]).alias("raw"))
+    cc_edges = (
+        pl.DataFrame({"a": nsn["digits"], "b": plus["e164"].str.slice(1), "ok": plus["valid"]})
+        .filter(pl.col("ok"))
+        .with_columns(pl.lit("country_code").alias("edit"))
+    )
+    trunk = nsn.filter(pl.col("nsn").str.starts_with("0")).select(
+        pl.col("digits").alias("a"),
+        (pl.lit(own) + pl.col("nsn").str.slice(1)).alias("b"),
+        pl.lit("trunk_zero").alias("edit"),
+    )
+    known = people.select(pl.col("digits").alias("b")).unique()
+    return pl.concat([cc_edges.select("a", "b", "edit"), trunk]).join(known, on="b", how="semi")
+
+
+def _contact_pairs(people: pl.DataFrame, region: str, cfg: DuplicateSettings) -> pl.DataFrame:
+    """Candidate contact pairs `id_a` < `id_b` with `edit` (`same` for one number)."""
+    sizes = people.group_by("digits").agg(pl.len().alias("n"))
+    small = people.join(
+        sizes.filter(pl.col("n") <= cfg.max_same_number), on="digits", how="semi"
+    ).select("id", "digits")
+    exact = (
+        small.join(small, on="digits", suffix="_b")
+        .filter(pl.col("id") < pl.col("id_b"))
+        .select(pl.col("id").alias("id_a"), "id_b", pl.lit("same").alias("edit"))
+    )
+    edges = pl.concat(
+        [near_pairs(people["digits"], max_key_share=cfg.max_key_share), _alt_edges(people, region)]
+    ).unique(["a", "b"])
+    numbers = small.rename({"digits": "num"})
+    near = (
+        edges.join(numbers, left_on="a", right_on="num")
+        .join(numbers, left_on="b", right_on="num", suffix="_b")
+        .select(
+            pl.min_horizontal("id", "id_b").alias("id_a"),
+            pl.max_horizontal("id", "id_b").alias("id_b"),
+            "edit",
+        )
+    )
+    return pl.concat([exact, near]).unique(["id_a", "id_b"], keep="first")
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+def _norm_text(col: str) -> pl.Expr:
+    return pl.col(col).str.strip_chars().str.to_lowercase()
+
+
+def _score(
+    pairs: pl.DataFrame, people: pl.DataFrame, calls: pl.LazyFrame, region: str
+) -> pl.DataFrame:
+    """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
+    `confidence`."""
+    side = people.select((*_COLUMNS, "e164"))
+    frame = pairs.join(side, left_on="id_a", right_on="id").join(
+        side, left_on="id_b", right_on="id", suffix="_b"
+    )
+    name_cols = ["first_name", "last_name", "full_name"]
+    keys = frame.select(name_cols + [f"{c}_b" for c in name_cols]).unique()
+    sims = [person_similarity(*row) for row in keys.iter_rows()]
+    keys = keys.with_columns(pl.Series("name_sim", sims, dtype=pl.Float64))
+    frame = frame.join(keys, on=keys.columns[:-1], how="left", nulls_equal=True)
+    cities = frame.select("city", "city_b").drop_nulls().unique()
+    city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
+    cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))
+    frame = frame.join(cities, on=["city", "city_b"], how="left")
+    email_a, email_b = _norm_text("primary_email"), _norm_text("primary_email_b")
+    # Calls keep the number as dialled (raw): read those of the pairs' contacts as E.164.
+    ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
+    dialled = (
+        calls.filter(
+            pl.col("contact_id").is_in(ids.implode()) & pl.col("phone_number").is_not_null()
+        )
+        .select("contact_id", "phone_number")
+        .unique()
+        .collect()
+    )
+    read = phone_lib.normalise(dialled["phone_number"], region)
+    dialled = (
+        dialled.with_columns(read["e164"].alias("e164_b"))
+        .filter(pl.col("e164_b").is_not_null())
+        .select(pl.col("contact_id").alias("id_a"), "e164_b", pl.lit(True).alias("dialled"))
+        .unique()
+    )
+    frame = frame.join(dialled, on=["id_a", "e164_b"], how="left")
+    frame = frame.with_columns(
+        (email_a == email_b).fill_null(False).alias("same_email"),
+        ((email_a != email_b) & email_a.is_not_null() & email_b.is_not_null())
+        .fill_null(False)
+        .alias("other_email"),
+        pl.col("same_city").fill_null(False),
+        pl.col("dialled").fill_null(False),
+    )
+    s = pl.col("name_sim").fill_null(0.5)
+    bonus = (
+        0.15 * pl.col("same_email").cast(pl.Float64)
+        - 0.15 * pl.col("other_email").cast(pl.Float64)
+        + 0.05 * pl.col("same_city").cast(pl.Float64)
+        + 0.1 * (pl.col("dialled") & (pl.col("edit") != "same")).cast(pl.Float64)
+    )
+    exact_conf = 0.4 + 0.6 * s + bonus
+    near_conf = 0.2 + 0.7 * s + bonus
+    conf = pl.when(pl.col("edit") == "same").then(exact_conf).otherwise(near_conf)
+    return frame.with_columns(conf.clip(0.0, 0.99).round(2).alias("confidence"))
+
+
+# --- clusters and findings -----------------------------------------------------------------------
+
+_EDIT_WORDS = {
+    "typo": "differ by one digit",
+    "swap": "differ by two adjacent digits swapped",
+    "missing_digit": "differ by one digit missing",
+    "extra_digit": "differ by one extra digit",
+    "country_code": "are the same number with and without its country code",
+    "trunk_zero": "differ by a trunk 0 kept after the country code",
+}
+
+
+def _pair_words(row: dict[str, object]) -> str:
+    if row["edit"] == "same":
+        phones = sorted({str(row["primary_phone"]), str(row["primary_phone_b"])})
+        how = f"written {len(phones)} ways" if len(phones) > 1 else "written the same way"
+        text = f"same number {row['e164']} {how}"
+    else:
+        text = f"numbers {row['e164']} / {row['e164_b']} {_EDIT_WORDS[str(row['edit'])]}"
+    name_a = row["full_name"] or " ".join(
+        str(p) for p in (row["first_name"], row["last_name"]) if p
+    )
+    name_b = row["full_name_b"] or " ".join(
+        str(p) for p in (row["first_name_b"], row["last_name_b"]) if p
+    )
+    if row["name_sim"] is not None:
+        text += f"; names '{name_a}' / '{name_b}' (similarity {float(row['name_sim']):.2f})"  # type: ignore[arg-type]
+    if row["same_email"]:
+        text += "; same email"
+    elif row["other_email"]:
+        text += "; different emails"
+    if row["same_city"]:
+        text += "; same city"
+    if row["dialled"] and row["edit"] != "same":
+        text += "; calls of one were dialled to the other's number"
+    return text
+
+
+def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
+    """Union-find: node -> representative."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in parent}
+
+
+def _fingerprint(members: list[dict[str, object]]) -> str:
+    rows = sorted(
+        f"{m['id']}|{m['primary_phone']}|{m['first_name']}|{m['last_name']}|{m['full_name']}"
+        for m in members
+    )
+    return hash_text("\n".join(rows))
+
+
+def find(
+    contacts: pl.DataFrame,
+    normalised: pl.DataFrame,
+    region: str,
+    cfg: DuplicateSettings,
+    calls: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """Findings from contacts (`_COLUMNS`), their normalised phones and (optionally) calls."""
+    for col in _COLUMNS:
+        if col not in contacts.columns:
+            contacts = contacts.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    if calls is None:
+        calls = pl.LazyFrame(schema={"contact_id": pl.String, "phone_number": pl.String})
+    people = _people(contacts.select(_COLUMNS), normalised)
+    pairs = _contact_pairs(people, region, cfg)
+    if pairs.height == 0:
+        return empty_findings()
+    scored = _score(pairs, people, calls, region)
+    different = (
+        (pl.col("edit") == "same")
+        & (pl.col("name_sim") < cfg.different_person_below)
+        & ~pl.col("same_email")
+    )
+    rows: list[dict[str, object]] = []
+    rows += _shared_numbers(scored.filter(different), people)
+    rows += _crowded_numbers(people, cfg)
+    kept = scored.filter(
+        ~different
+        & ((pl.col("confidence") >= cfg.min_confidence) | pl.lit(cfg.report_uncorroborated))
+    )
+    rows += _clusters(kept, people, cfg)
+    if not rows:
+        return empty_findings()
+    out = pl.DataFrame(rows, infer_schema_length=None)
+    return conform(out).with_columns(out["data_fingerprint"]).sort("cluster_id", "contact_id")
+
+
+def _member_rows(
+    ids: list[str],
+    people_by_id: dict[str, dict[str, object]],
+    kind: str,
+    severity: str,
+    evidence: str,
+    action: str,
+    confidence: float | None,
+) -> list[dict[str, object]]:
+    members = [people_by_id[i] for i in sorted(ids)]
+    fid = finding_id(CHECK, kind, *sorted(ids))
+    fingerprint = _fingerprint(members)
+    return [
+        {
+            "check": CHECK,
+            "finding_id": fid,
+            "contact_id": m["id"],
+            "cluster_id": fid,
+            "severity": severity,
+            "kind": kind,
+            "field": "primary_phone",
+            "value": m["primary_phone"],
+            "evidence": evidence,
+            "suggested_action": action,
+            "confidence": confidence,
+            "data_fingerprint": fingerprint,
+        }
+        for m in members
+    ]
+
+
+def _shared_numbers(different: pl.DataFrame, people: pl.DataFrame) -> list[dict[str, object]]:
+    if different.height == 0:
+        return []
+    numbers = different["e164"].unique().to_list()
+    members = people.filter(pl.col("e164").is_in(numbers))
+    by_id = {r["id"]: r for r in members.to_dicts()}
+    rows: list[dict[str, object]] = []
+    for (e164,), group in members.group_by("e164"):
+        names = [
+            r["full_name"] or " ".join(p for p in (r["first_name"], r["last_name"]) if p)
+            for r in group.sort("id").to_dicts()
+        ]
+        evidence = (
+            f"{e164} is the number of {group.height} contacts with different names: "
+            + ", ".join(f"'{n}'" for n in names)
+            + "; a shared phone (household, office), not a duplicate"
+        )
+        rows += _member_rows(
+            group["id"].to_list(), by_id, "shared_number", "info", evidence, "review", None
+        )
+    return rows
+
+
+def _crowded_numbers(people: pl.DataFrame, cfg: DuplicateSettings) -> list[dict[str, object]]:
+    """Numbers held by more than `max_same_number` contacts: a switchboard or a placeholder,
+    reported once as a shared number without comparing its holders."""
+    sizes = people.group_by("e164").agg(pl.len().alias("n"))
+    crowded = sizes.filter(pl.col("n") > cfg.max_same_number)
+    if crowded.height == 0:
+        return []
+    members = people.join(crowded, on="e164", how="semi")
+    by_id = {r["id"]: r for r in members.to_dicts()}
+    rows: list[dict[str, object]] = []
+    for (e164,), group in members.group_by("e164"):
+        evidence = (
+            f"{e164} is the number of {group.height} contacts (more than "
+            f"{cfg.max_same_number}): a switchboard or a placeholder, not one person"
+        )
+        ids = group["id"].to_list()
+        rows += _member_rows(ids, by_id, "shared_number", "warn", evidence, "review", None)
+    return rows
+
+
+def _clusters(
+    kept: pl.DataFrame, people: pl.DataFrame, cfg: DuplicateSettings
+) -> list[dict[str, object]]:
+    if kept.height == 0:
+        return []
+    edges = kept.to_dicts()
+    comp = _components([(str(e["id_a"]), str(e["id_b"])) for e in edges])
+    groups: dict[str, list[dict[str, object]]] = {}
+    for e in edges:
+        groups.setdefault(comp[str(e["id_a"])], []).append(e)
+    member_ids = {str(e[k]) for e in edges for k in ("id_a", "id_b")}
+    by_id = {r["id"]: r for r in people.filter(pl.col("id").is_in(list(member_ids))).to_dicts()}
+    rows: list[dict[str, object]] = []
+    for group in groups.values():
+        ids = {str(e[k]) for e in group for k in ("id_a", "id_b")}
+        # A component too big to be one person is not trusted as a whole: its pairs instead.
+        parts = [[e] for e in group] if len(ids) > cfg.max_cluster else [group]
+        for part in parts:
+            ids = {str(e[k]) for e in part for k in ("id_a", "id_b")}
+            confidence = min(float(e["confidence"]) for e in part)  # type: ignore[arg-type]
+            exact = len({by_id[i]["e164"] for i in ids}) == 1
+            kind = "exact_duplicate" if exact else "near_duplicate"
+            ordered = sorted(part, key=lambda e: float(e["confidence"]))  # type: ignore[arg-type]
+            evidence = " | ".join(_pair_words(e) for e in ordered[:3])
+            if len(part) > 3:
+                evidence += f" | and {len(part) - 3} more links"
+            action = "merge" if confidence >= cfg.merge_confidence else "review"
+            rows += _member_rows(
+                sorted(ids),
+                by_id,
+                kind,
+                "warn",
+                f"{len(ids)} contacts: {evidence}",
+                action,
+                confidence,
+            )
+    return rows
