@@ -90,9 +90,10 @@ def insert(
     attributes: dict[str, Any],
     *,
     created_at: str | None = None,
+    contact_id: str | None = None,
 ) -> sqlite3.Row:
     """Insert a new contact from a validated body and accepted attribute values."""
-    contact_id = str(uuid.uuid4())
+    contact_id = contact_id or str(uuid.uuid4())
     stamp = now_iso()
     values = {column: body.get(api_name) for api_name, column in FIELD_COLUMNS.items()}
     attrs = {k: v for k, v in attributes.items() if v is not None}

@@ -10,6 +10,7 @@ exactly what changed. Random choices come from `state.editor_rng` (seeded by `fa
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import orjson
@@ -153,7 +154,8 @@ def create_contact(state: SandboxState) -> None:
         "lastName": "Drift",
         "channels": ["phone"],
     }
-    row = cdb.insert(state, body, {}, created_at=created_at)
+    contact_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # repeatable by seed
+    row = cdb.insert(state, body, {}, created_at=created_at, contact_id=contact_id)
     _log(state, "create", row["id"], None, None, row["created_at"])
 
 

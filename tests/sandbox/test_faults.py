@@ -201,3 +201,37 @@ async def test_admin_endpoints(client: httpx.AsyncClient, app: SandboxApp) -> No
         assert_error(await anonymous.get("/_admin/faults"), 401)
     health = (await client.get("/_admin/health")).json()
     assert health == {"ok": True, "contacts": 30, "warmed": False}
+
+
+async def test_seeded_editor_repeats(small_db: object, tmp_path: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from gomoq.sandbox import editor
+    from gomoq.sandbox.app import create_app
+    from gomoq.sandbox.settings import Faults, SandboxSettings
+
+    logs = []
+    for run in range(2):
+        copy = Path(str(tmp_path)) / f"run{run}.sqlite3"
+        shutil.copyfile(str(small_db), copy)
+        app = create_app(
+            copy,
+            SandboxSettings(
+                rate_limit=0,
+                faults=Faults(
+                    editor_every_requests=1, creates_per_request=1, deletes_per_request=1, seed=5
+                ),
+            ),
+        )
+        for n in range(1, 6):
+            app.sandbox.request_count = n
+            editor.tick(app.sandbox)
+        logs.append(
+            [
+                (e["kind"], e["contactId"], e["field"], e["new"] if e["kind"] == "edit" else None)
+                for e in app.sandbox.editor_log
+            ]
+        )
+        app.close()
+    assert logs[0] == logs[1] and len(logs[0]) == 15
