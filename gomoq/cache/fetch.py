@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -100,10 +101,18 @@ async def fetch_audiences(
     ids = audiences["id"].to_list()
     counts = {"audiences": 0, "members": 0}
 
+    parts = work.path / "members-parts"  # one file per finished audience: resumable
+    parts.mkdir(exist_ok=True)
+
     async def one(audience_id: str) -> pl.DataFrame:
         def seen(page: Page) -> None:
             counts["members"] += len(page.data)
 
+        # hashed: an id is the server's text and must not choose a path
+        part = parts / f"{hashlib.sha256(audience_id.encode()).hexdigest()[:32]}.parquet"
+        if part.exists():
+            counts["audiences"] += 1
+            return pl.read_parquet(part)
         members = await all_pages(
             lambda p: client.list_audience_members(audience_id, p, PAGE_SIZE),
             counter,
@@ -120,7 +129,9 @@ async def fetch_audiences(
                 message=f"{counts['members']:,} memberships",
             )
         )
-        return members_frame(audience_id, members)
+        frame = members_frame(audience_id, members)
+        write_table(frame, part)
+        return frame
 
     frames = await asyncio.gather(*(one(a) for a in ids))
     members_all = pl.concat([empty_frame("audience_members"), *frames])

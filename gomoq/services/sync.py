@@ -329,3 +329,4 @@ def _cleanup_work(work: WorkFolder) -> None:
 
     shutil.rmtree(work.path / "contacts", ignore_errors=True)
     shutil.rmtree(work.path / "calls-parts", ignore_errors=True)
+    shutil.rmtree(work.path / "members-parts", ignore_errors=True)

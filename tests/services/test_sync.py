@@ -219,3 +219,37 @@ def test_resume_reads_only_the_missing_pages(
     assert result.resumed
     assert counter.pages == 3 - first  # 300 contacts = 3 pages; the 2 finished ones are kept
     assert_cache_equals_server("org", sandbox_db)
+
+
+def test_resume_keeps_the_audiences_already_read(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    done: list[int] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.task == "audiences" and not event.finished:
+            done.append(event.done)
+
+    with in_process(sandbox_app), pytest.raises(Cancelled):
+        sync(
+            profile,
+            only={"audiences"},
+            progress=progress,
+            should_cancel=lambda: bool(done),
+            client_options=dict(FAST),
+        )
+    members = {"n": 0}
+
+    async def counting(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        if str(scope.get("path", "")).endswith("/contacts"):
+            members["n"] += 1
+        await sandbox_app(scope, receive, send)  # type: ignore[arg-type]
+
+    with in_process(counting):
+        result = sync(profile, only={"audiences"}, client_options=dict(FAST))
+    resumed_pages, members["n"] = members["n"], 0
+    fresh = Profile(name="fresh", base_url=profile.base_url, api_key=profile.api_key)
+    with in_process(counting):
+        sync(fresh, only={"audiences"}, client_options=dict(FAST))
+    assert result.resumed and 0 < resumed_pages < members["n"]
+    assert_cache_equals_server("org", sandbox_db, ["audiences", "audience_members"])
