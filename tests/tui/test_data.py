@@ -65,13 +65,14 @@ def test_cluster_view_marks_differences_and_merge_payload_uses_api_names() -> No
     view = cluster_view(source(), cluster)
     assert view.differs("primary_phone") and view.differs("city")
     assert not view.differs("first_name")
-    payload = merge_payload(view, 1, {"primary_phone": 0, "custom_attributes": 1, "city": 1})
+    assert view.differs("@age") and "custom_attributes" not in view.fields
+    payload = merge_payload(view, 1, {"primary_phone": 0, "@age": 1, "city": 1})
     assert payload == {
         "survivor": "c001",
         "losers": ["c000"],
         "fields": {"primaryPhone": "+212600000000"},
     }
-    payload = merge_payload(view, 1, {"custom_attributes": 0, "created_at": 0})
+    payload = merge_payload(view, 1, {"@age": 0, "created_at": 0})
     assert payload["attributes"] == {"age": "abc"} and payload["fields"] == {}
 
 

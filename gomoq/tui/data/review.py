@@ -30,7 +30,11 @@ COMPARE_FIELDS: tuple[str, ...] = (
     "updated_at",
 )
 # Fields whose value the operator may choose per field when merging (not ids, not timestamps).
-CHOOSABLE_FIELDS: frozenset[str] = frozenset(COMPARE_FIELDS) - {"created_at", "updated_at"}
+CHOOSABLE_FIELDS: frozenset[str] = frozenset(COMPARE_FIELDS) - {
+    "created_at",
+    "updated_at",
+    "custom_attributes",
+}
 
 
 @dataclass(frozen=True)
@@ -94,37 +98,68 @@ class ClusterView:
         return len(set(self.values[name])) > 1
 
 
+ATTRIBUTE_PREFIX = "@"
+"""Rows of custom attributes in a cluster view are named `@<attribute>`."""
+
+
+def _attributes(row: Mapping[str, Any]) -> dict[str, Any]:
+    raw = row.get("custom_attributes")
+    try:
+        parsed = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _attr_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def cluster_view(source: TableSource, cluster: Cluster) -> ClusterView:
-    """Read the members of `cluster` from the snapshot, in the cluster's member order."""
+    """Read the members of `cluster` from the snapshot, in the cluster's member order.
+
+    Standard fields come first, then one row per custom attribute any member holds.
+    """
     frame = source.scan("contacts").filter(pl.col("id").is_in(cluster.member_ids)).collect()
     by_id = {r["id"]: r for r in frame.iter_rows(named=True)}
     members = [m for m in cluster.member_ids if m in by_id]
     rows = [by_id[m] for m in members]
-    values = {f: [_text(r.get(f)) for r in rows] for f in COMPARE_FIELDS}
-    return ClusterView(members, list(COMPARE_FIELDS), values, rows)
+    names = [f for f in COMPARE_FIELDS if f != "custom_attributes"]
+    values = {f: [_text(r.get(f)) for r in rows] for f in names}
+    attrs = [_attributes(r) for r in rows]
+    for key in sorted({k for a in attrs for k in a}):
+        values[ATTRIBUTE_PREFIX + key] = [_attr_text(a.get(key)) for a in attrs]
+    fields = [*names[:-2], *(k for k in values if k.startswith(ATTRIBUTE_PREFIX)), *names[-2:]]
+    return ClusterView(members, fields, values, rows)
+
+
+def choosable(name: str) -> bool:
+    """Whether the operator may pick which member's value of `name` the survivor keeps."""
+    return name in CHOOSABLE_FIELDS or name.startswith(ATTRIBUTE_PREFIX)
 
 
 def merge_payload(view: ClusterView, survivor: int, choices: Mapping[str, int]) -> dict[str, Any]:
     """The decision payload for merging, as `gomoq.plan.auto` reads it.
 
     `survivor` and `losers` are contact ids; `fields` the values chosen per field (API names,
-    camelCase) and `attributes` the custom attributes taken from a chosen member. `choices` maps
-    a field to the member index whose value is kept; fields not chosen are left to the merge
-    rules of `gomoq.plan.merge` (survivor's value, else the newest loser's).
+    camelCase) and `attributes` the custom attribute values chosen (`@name` rows). `choices`
+    maps a row name to the member index whose value is kept; rows not chosen are left to the
+    merge rules of `gomoq.plan.merge` (survivor's value, else the newest loser's).
     """
     from gomoq.plan.fingerprint import SNAKE_TO_CAMEL
 
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     for name, index in choices.items():
-        if name not in CHOOSABLE_FIELDS or index == survivor or not 0 <= index < len(view.rows):
+        if not choosable(name) or index == survivor or not 0 <= index < len(view.rows):
             continue
-        value = view.rows[index].get(name)
-        if name == "custom_attributes":
-            parsed = json.loads(value) if isinstance(value, str) and value else {}
-            attributes.update(parsed if isinstance(parsed, dict) else {})
+        if name.startswith(ATTRIBUTE_PREFIX):
+            key = name[len(ATTRIBUTE_PREFIX) :]
+            attributes[key] = _attributes(view.rows[index]).get(key)
         else:
-            fields[SNAKE_TO_CAMEL.get(name, name)] = value
+            fields[SNAKE_TO_CAMEL.get(name, name)] = view.rows[index].get(name)
     payload: dict[str, Any] = {
         "survivor": view.member_ids[survivor],
         "losers": [m for i, m in enumerate(view.member_ids) if i != survivor],

@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Label, Static
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import (
-    CHOOSABLE_FIELDS,
     Cluster,
     ClusterView,
+    choosable,
     cluster_view,
     duplicate_queue,
     merge_payload,
@@ -152,8 +152,9 @@ class DuplicatesScreen(WorkbenchScreen):
                 kept = self.choices.get(name, self.survivor) == i
                 style = ""
                 if differs:
-                    style = "reverse" if kept and name in CHOOSABLE_FIELDS else "yellow"
-                cells.append(Text(value or "—", style=style))
+                    style = "reverse" if kept and choosable(name) else "yellow"
+                shown = value if len(value) <= 38 else value[:37] + "…"
+                cells.append(Text(shown or "—", style=style))
             table.add_row(*cells, key=name)
         if cursor.row < table.row_count:
             table.cursor_coordinate = cursor
@@ -170,7 +171,7 @@ class DuplicatesScreen(WorkbenchScreen):
             return
         name = self.view.fields[event.coordinate.row]
         member = event.coordinate.column - 1
-        if member >= 0 and name in CHOOSABLE_FIELDS:
+        if member >= 0 and choosable(name):
             self.choices[name] = member
             self.render_cluster()
 
