@@ -29,9 +29,12 @@ EXIT_CONFLICTS = 3
 def _progress(description: str) -> Iterator[ProgressFn]:
     """SYNC's shared progress bar when present, else a rich bar with an ETA on stderr."""
     import importlib
+    import importlib.util
 
-    # `gomoq.cli.progress_bar` is SYNC's; looked up by name so either order of landing works.
-    shared = getattr(importlib.import_module("gomoq.cli"), "progress_bar", None)
+    # `gomoq.cli.progress_bar` is SYNC's module; looked up by name so either may land first.
+    shared = None
+    if importlib.util.find_spec("gomoq.cli.progress_bar") is not None:
+        shared = getattr(importlib.import_module("gomoq.cli.progress_bar"), "progress_bar", None)
     if shared is not None:
         with shared(description) as fn:
             yield fn

@@ -241,7 +241,7 @@ class Engine:
                     continue
                 check_cancel(self.should_cancel)
                 await self.do_step(step)
-            self._finish_unit(unit.seq, "done", unit.message)
+            self._finish_unit(unit.seq, "done", self._notes(unit))
         except UnitConflict as exc:
             self._finish_unit(unit.seq, "conflict", str(exc))
         except Cancelled:
@@ -251,6 +251,20 @@ class Engine:
         finally:
             for lock in locks:
                 lock.release()
+
+    def _notes(self, unit: ActionRow) -> str | None:
+        """The unit's message plus what the server refused to store while re-creating."""
+        notes = [unit.message] if unit.message else []
+        for step in self.journal.steps(self.run_id, unit.seq):
+            errors = step.result.get("_attributeErrors") if isinstance(step.result, dict) else None
+            for e in errors or []:
+                name = e.get("name") if isinstance(e, dict) else e
+                value = e.get("value") if isinstance(e, dict) else None
+                notes.append(
+                    f"contact {step.payload.get('old_id')}: the server refused to restore "
+                    f"attribute {name}={value!r}"
+                )
+        return "; ".join(notes) or None
 
     async def read_contacts(self, ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """Live contacts by id (None for a missing or deleted one), read concurrently."""
@@ -400,6 +414,9 @@ class Engine:
             )
         if kind == "create":
             created = await self.client.create_contact(p["body"])
+            if created.attribute_errors:
+                # e.g. a value the attribute's type refuses today: the API cannot store it again
+                return {**created.contact, "_attributeErrors": created.attribute_errors}
             return created.contact
         if kind == "create_attribute_def":
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +28,17 @@ def profile(sandbox_app: SandboxApp, sandbox_key: str) -> Iterator[Profile]:
 class Server:
     """Read-only views of the sandbox database."""
 
-    def __init__(self, app: SandboxApp) -> None:
-        self.app = app
-        self.conn: sqlite3.Connection = app.sandbox.conn
+    def __init__(self, app: SandboxApp | None, conn: sqlite3.Connection | None = None) -> None:
+        self.app: SandboxApp = app  # type: ignore[assignment]
+        self.conn: sqlite3.Connection = conn if conn is not None else app.sandbox.conn  # type: ignore[union-attr]
+        self.conn.row_factory = sqlite3.Row
+
+    @classmethod
+    def from_db(cls, path: Path) -> Server:
+        """Read a sandbox database file directly (a server process may be writing it)."""
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        return cls(None, conn)
 
     def contact(self, cid: str) -> dict[str, Any]:
         row = self.conn.execute("SELECT * FROM contacts WHERE id = ?", (cid,)).fetchone()
@@ -39,11 +48,30 @@ class Server:
         out["channels"] = json.loads(out["channels"])
         return out
 
-    def live_ids(self, n: int | None = None) -> list[str]:
+    def live_ids(self, n: int | None = None, *, restorable: bool = False) -> list[str]:
+        """Live contacts in creation order; `restorable`: only those whose every attribute
+        value the server accepts today (a re-created contact can get exactly these back)."""
+        from gomoq.sandbox.validation import check_attribute_value
+
+        types = {
+            str(r[0]): str(r[1])
+            for r in self.conn.execute(
+                "SELECT name, type FROM custom_attributes WHERE deleted_at IS NULL"
+            )
+        }
         rows = self.conn.execute(
-            "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY seq"
+            "SELECT id, custom_attributes FROM contacts WHERE deleted_at IS NULL ORDER BY seq"
         ).fetchall()
-        ids = [str(r[0]) for r in rows]
+        ids = []
+        for cid, attrs in rows:
+            values = json.loads(attrs or "{}")
+            if restorable and any(
+                k not in types or check_attribute_value(types[k], v) is not None
+                for k, v in values.items()
+                if v is not None
+            ):
+                continue
+            ids.append(str(cid))
         return ids if n is None else ids[:n]
 
     def memberships(self, cid: str) -> set[str]:
@@ -69,11 +97,13 @@ class Server:
                 if k not in ("seq", "id", "updated_at", "deleted_at", "created_at")
             }
             data["custom_attributes"] = json.loads(d["custom_attributes"])
+            # static audiences only: live ones are the server's to recompute from their rules
             data["memberships"] = sorted(
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT audience_id FROM audience_members WHERE contact_id = ?"
-                    " AND status = 'active'",
+                    "SELECT m.audience_id FROM audience_members m JOIN audiences a"
+                    " ON a.id = m.audience_id WHERE m.contact_id = ? AND m.status = 'active'"
+                    " AND a.type = 'static'",
                     (d["id"],),
                 )
             )
