@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from gomoq.api import GomobileClient
-from gomoq.api.errors import MalformedResponse
+from gomoq.api.errors import MalformedResponse, RateLimited, ServerError, TransportError
 from gomoq.cache.convert import contacts_frame
 from gomoq.cache.work import WorkFolder
 from gomoq.errors import GomoqError
@@ -55,24 +55,35 @@ class SyncDriftError(GomoqError):
 
 T = TypeVar("T")
 RETRY_ATTEMPTS = 4
+RETRY_BASE_S = 1.0  # first wait of the sync's own retries (1, 2, 4 s)
+# A read can always be repeated; these are worth repeating after the client's own retries
+# gave up (a long 429 storm, a server down for a minute, a garbled 200 body).
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    MalformedResponse,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 
 
 async def again(
     call: Callable[[], Awaitable[T]],
-    errors: tuple[type[BaseException], ...] = (MalformedResponse,),
+    errors: tuple[type[BaseException], ...] = READ_ERRORS,
     attempts: int = RETRY_ATTEMPTS,
 ) -> T:
-    """`call()`, repeated on `errors` with a short backoff: for reads the client does not
-    retry itself (a garbled 200 body) and for starting a calls export (a POST the client
-    will not re-send, but one a sync may safely repeat: it only creates another export)."""
+    """`call()`, repeated on `errors` with a growing pause: for reads (idempotent, so a sync
+    may insist beyond the client's retries, rather than lose an hour's work to one storm)
+    and for starting a calls export (a POST the client will not re-send, but one a sync may
+    safely repeat: it only creates another export)."""
     for attempt in range(attempts):
         try:
             return await call()
-        except errors:
+        except errors as exc:
             if attempt == attempts - 1:
                 raise
-            log.info("retrying after a failed read (attempt %d)", attempt + 1)
-            await asyncio.sleep(0.2 * 2**attempt)
+            delay = RETRY_BASE_S * 2**attempt
+            log.info("%s Trying again in %.1f s.", exc, delay)
+            await asyncio.sleep(delay)
     raise AssertionError("unreachable")
 
 

@@ -10,7 +10,6 @@ whole: a finished table is not fetched again by a resumed sync).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import logging
@@ -133,7 +132,9 @@ async def fetch_audiences(
         write_table(frame, part)
         return frame
 
-    frames = await asyncio.gather(*(one(a) for a in ids))
+    # one audience at a time (its pages concurrently): a few dozen requests waiting on the
+    # pacer at once, not one batch per audience
+    frames = [await one(a) for a in ids]
     members_all = pl.concat([empty_frame("audience_members"), *frames])
     members_all = members_all.unique(
         ["audience_id", "contact_id"], keep="last", maintain_order=True
