@@ -65,9 +65,10 @@ def attribute_json(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _check_text(
+def check_text(
     problems: Problems, body: dict[str, Any], name: str, low: int, high: int, *, required: bool
 ) -> None:
+    """Record the length rule breaks of the optional or required text field `name`."""
     value = body.get(name)
     if value is None:
         if required:
@@ -114,8 +115,8 @@ async def create_attribute(request: Request) -> Response:
     for key in body:
         if key not in ("displayName", "description", "type"):
             problems.add(key, f"property {key} should not exist", "whitelistValidation")
-    _check_text(problems, body, "displayName", 3, 64, required=True)
-    _check_text(problems, body, "description", 1, 256, required=False)
+    check_text(problems, body, "displayName", 3, 64, required=True)
+    check_text(problems, body, "description", 1, 256, required=False)
     if body.get("type") not in ATTRIBUTE_TYPES:
         problems.add(
             "type",
@@ -188,7 +189,7 @@ async def update_attribute(request: Request) -> Response:
             problems.add(key, "type cannot be changed after creation", "immutable")
         elif key != "description":
             problems.add(key, f"property {key} should not exist", "whitelistValidation")
-    _check_text(problems, body, "description", 1, 256, required=False)
+    check_text(problems, body, "description", 1, 256, required=False)
     if problems:
         raise validation_failed(problems.errors, problems.details)
     if "description" in body:

@@ -22,8 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gomoq.sandbox import contacts_db as cdb
-from gomoq.sandbox.attributes import _check_text
-from gomoq.sandbox.contacts import _includes_attributes, state_of
+from gomoq.sandbox.attributes import check_text
+from gomoq.sandbox.contacts import includes_attributes, state_of
 from gomoq.sandbox.db import now_iso
 from gomoq.sandbox.validation import Problems
 from gomoq.sandbox.web import (
@@ -111,8 +111,8 @@ def _check_body(body: dict[str, Any], *, creating: bool) -> None:
                 else f"property {key} should not exist"
             )
             problems.add(key, message, "whitelistValidation")
-    _check_text(problems, body, "name", 3, 64, required=creating)
-    _check_text(problems, body, "description", 1, 256, required=False)
+    check_text(problems, body, "name", 3, 64, required=creating)
+    check_text(problems, body, "description", 1, 256, required=False)
     if creating and body.get("type", "static") not in ("static", "live"):
         problems.add(
             "type",
@@ -195,7 +195,7 @@ async def list_members(request: Request) -> Response:
     if status:
         query_choice(request, "membershipStatus", "active", ("active", "exited"))
     search = query_search(request)
-    with_attrs = _includes_attributes(request)
+    with_attrs = includes_attributes(request)
     where = ["m.audience_id = ?"]
     params: list[Any] = [row["id"]]
     if status:

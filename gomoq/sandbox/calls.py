@@ -20,7 +20,7 @@ import io
 import sqlite3
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +69,6 @@ def call_json(row: sqlite3.Row) -> dict[str, Any]:
 def _utc(value: str) -> str:
     """An ISO date-time with zone → the database's `...Z` string form, for comparisons."""
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    from datetime import UTC
-
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 

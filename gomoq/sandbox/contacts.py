@@ -69,7 +69,8 @@ async def me(request: Request) -> Response:
     )
 
 
-def _includes_attributes(request: Request) -> bool:
+def includes_attributes(request: Request) -> bool:
+    """Whether `include=customAttributes` was asked for (any other value → 400)."""
     raw = request.query_params.get("include") or ""
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     unknown = [p for p in parts if p != "customAttributes"]
@@ -89,7 +90,7 @@ async def list_contacts(request: Request) -> Response:
     search = query_search(request)
     sort_by = query_choice(request, "sortBy", "createdAt", tuple(SORT_COLUMNS))
     order = query_choice(request, "sortOrder", "asc", ("asc", "desc"))
-    with_attrs = _includes_attributes(request)
+    with_attrs = includes_attributes(request)
     hidden = state.settings.deleted_contacts == "hidden"
     offset = (page - 1) * limit
     if hidden and search is None and sort_by == "createdAt":
