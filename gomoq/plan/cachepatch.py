@@ -9,20 +9,17 @@ re-created ones arrive, memberships follow the membership steps. Without a cache
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-from gomoq.cache.schema import ATTRIBUTES, AUDIENCE_MEMBERS, CONTACTS
-from gomoq.plan.fingerprint import SNAKE_TO_CAMEL, to_api_shape
+from gomoq.cache.schema import AUDIENCE_MEMBERS
+from gomoq.plan.fingerprint import to_api_shape
 from gomoq.plan.journal import Journal
 
 log = logging.getLogger("gomoq.plan")
-CAMEL_TO_SNAKE = {v: k for k, v in SNAKE_TO_CAMEL.items()}
 
 Lookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
 
@@ -68,52 +65,6 @@ def cache_lookup(profile: str) -> Lookup | None:
     return lookup
 
 
-def _ts(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def contact_row(contact: Mapping[str, Any]) -> dict[str, Any]:
-    """An API contact as a `contacts` cache row (schema in `gomoq.cache.schema`)."""
-    api = to_api_shape(contact)
-    row: dict[str, Any] = {}
-    for column in CONTACTS:
-        camel = SNAKE_TO_CAMEL[column]
-        if column == "custom_attributes":
-            row[column] = json.dumps(
-                api["customAttributes"], separators=(",", ":"), ensure_ascii=False
-            )
-        elif column in ("created_at", "updated_at"):
-            row[column] = _ts(api.get(camel))
-        elif column == "channels":
-            row[column] = [str(c) for c in api.get("channels") or []]
-        else:
-            value = api.get(camel)
-            row[column] = None if value is None else str(value)
-    return row
-
-
-def attribute_rows(contact_id: str, attrs: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The long-form `attributes` rows of one contact."""
-    out = []
-    for name, value in attrs.items():
-        kind = {
-            str: "string",
-            bool: "boolean",
-            int: "number",
-            float: "number",
-            list: "array",
-            dict: "object",
-        }.get(type(value), "null")
-        text = value if isinstance(value, str) else (None if value is None else json.dumps(value))
-        out.append({"contact_id": contact_id, "name": name, "value": text, "json_type": kind})
-    return out
-
-
 def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     """Write a run's effects into the current snapshot; False when there is nothing to patch."""
     snap = _snapshot(profile)
@@ -144,36 +95,35 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
                 member_ops.append((step.kind, step.payload["audience_id"], real))
     if not (updated or deleted or created or member_ops):
         return False
-    try:
-        changed = set(updated) | deleted | set(created)
-        contacts = snap.read("contacts").filter(~pl.col("id").is_in(list(changed)))
-        fresh = [contact_row(c) for c in [*updated.values(), *created.values()]]
-        if fresh:
-            contacts = pl.concat([contacts, pl.DataFrame(fresh, schema=CONTACTS)])
-        attributes = snap.read("attributes").filter(~pl.col("contact_id").is_in(list(changed)))
-        extra = [
-            r
-            for cid, c in {**updated, **created}.items()
-            for r in attribute_rows(cid, to_api_shape(c)["customAttributes"])
-        ]
-        if extra:
-            attributes = pl.concat([attributes, pl.DataFrame(extra, schema=ATTRIBUTES)])
-        members = snap.read("audience_members")
+    from gomoq.cache import convert
+
+    changed = sorted(set(updated) | deleted | set(created))
+    fresh = convert.contacts_frame([*updated.values(), *created.values()])
+    fresh_attrs = convert.attributes_frame(fresh)
+
+    def contacts(frame: pl.DataFrame) -> pl.DataFrame:
+        kept = frame.filter(~pl.col("id").is_in(changed))
+        return pl.concat([kept, fresh.select(kept.columns)]) if fresh.height else kept
+
+    def attributes(frame: pl.DataFrame) -> pl.DataFrame:
+        kept = frame.filter(~pl.col("contact_id").is_in(changed))
+        return pl.concat([kept, fresh_attrs.select(kept.columns)]) if fresh_attrs.height else kept
+
+    def members(frame: pl.DataFrame) -> pl.DataFrame:
         for kind, audience, cid in member_ops:
-            members = members.filter(
+            frame = frame.filter(
                 ~((pl.col("audience_id") == audience) & (pl.col("contact_id") == cid))
             )
             status = "active" if kind == "add_members" else "exited"
-            members = pl.concat(
-                [
-                    members,
-                    pl.DataFrame(
-                        [{"audience_id": audience, "contact_id": cid, "status": status}],
-                        schema=AUDIENCE_MEMBERS,
-                    ),
-                ]
+            row = pl.DataFrame(
+                [{"audience_id": audience, "contact_id": cid, "status": status}],
+                schema=AUDIENCE_MEMBERS,
             )
-        members = members.filter(~pl.col("contact_id").is_in(list(deleted)))
+            frame = pl.concat([frame, row.select(frame.columns)])
+        return frame.filter(~pl.col("contact_id").is_in(sorted(deleted)))
+
+    try:
+        # transforms run under the profile's lock: a concurrent patch cannot be lost
         patch_current(profile, "contacts", contacts)
         patch_current(profile, "attributes", attributes)
         patch_current(profile, "audience_members", members)
