@@ -169,3 +169,31 @@ async def test_hostile_query_strings_never_500(client: httpx.AsyncClient) -> Non
                 assert r.status_code in (200, 400), (path, name, value, r.status_code)
                 if r.status_code == 400:
                     assert_error(r, 400)
+
+
+async def test_every_id_route_answers_400_for_bad_ids_and_404_for_unknown(
+    client: httpx.AsyncClient,
+) -> None:
+    unknown = "5b0f6a8e-1c7e-4a8e-9a53-00000000dead"
+    routes = [
+        ("GET", "/api/contact/{}", None),
+        ("PUT", "/api/contact/{}", {"city": "Rabat"}),
+        ("PATCH", "/api/contact/{}", {"city": "Rabat"}),
+        ("DELETE", "/api/contact/{}", None),
+        ("GET", "/api/custom-attributes/{}", None),
+        ("PATCH", "/api/custom-attributes/{}", {"description": "x"}),
+        ("DELETE", "/api/custom-attributes/{}", None),
+        ("GET", "/api/audience/{}", None),
+        ("PUT", "/api/audience/{}", {"name": "Name"}),
+        ("DELETE", "/api/audience/{}", None),
+        ("GET", "/api/audience/{}/contacts", None),
+        ("POST", "/api/audience/{}/add-contacts", {"contacts": [unknown]}),
+        ("POST", "/api/audience/{}/remove-contacts", {"contacts": [unknown]}),
+        ("GET", "/api/calls/{}", None),
+        ("GET", "/api/calls/exports/{}", None),
+    ]
+    for method, template, body in routes:
+        bad = await client.request(method, template.format("1234"), json=body)
+        assert_error(bad, 400, "VALIDATION_FAILED")
+        missing = await client.request(method, template.format(unknown), json=body)
+        assert_error(missing, 404, "NOT_FOUND")
