@@ -10,8 +10,8 @@ killed sync resumes with the chunks it has). Then it is judged:
   twice; the number of distinct ids equals that total;
 - quiet: no contact read in the pass is new *and* recently written (updatedAt within the pass,
   minus `clock_margin_s` for clock skew) — a create during the pass that did not happen to
-  change the counts. "New" means absent from the previous pass (every contact, in pass 1), so
-  mere edits by other users do not keep the sync repairing.
+  change the counts. "New" means absent from the previous pass (in pass 1: from the current
+  snapshot, if any), so mere edits by other users do not keep the sync repairing.
 
 A pass that is clean and quiet (or clean and with exactly the ids of the previous pass: the id
 set is stable) is the result. Otherwise the contacts are read again, up to `max_passes`, and a
@@ -123,6 +123,9 @@ class ContactsPager:
     workers: int = WORKERS
     pages_fetched: int = 0
     on_page: Callable[[int, int], None] | None = None  # tests: (pass, page) after each page
+    # ids of the current snapshot: in pass 1, a recently written contact among them is an
+    # edit (no page shift), not a create, and does not call for a second pass
+    known_ids: pl.Series | None = None
 
     @property
     def state(self) -> dict[str, Any]:
@@ -243,15 +246,18 @@ class ContactsPager:
             reasons.append(f"{ids.height - unique:,} contacts read twice")
         if unique != t_end:
             reasons.append(f"{unique:,} distinct contacts read, the server has {t_end:,}")
-        previous: set[str] = set()
         if number > 1:
-            previous = set(self._ids(number - 1)["id"].to_list())
+            previous = self._ids(number - 1)["id"]
+        else:
+            previous = (
+                self.known_ids if self.known_ids is not None else pl.Series([], dtype=pl.String)
+            )
         since = float(self.state.get("pass_started") or time.time()) - self.clock_margin_s
         cutoff = pl.lit(since * 1000).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"))
         fresh = ids.filter(
-            (pl.col("updated_at") >= cutoff) & ~pl.col("id").is_in(list(previous))
+            (pl.col("updated_at") >= cutoff) & ~pl.col("id").is_in(previous.implode())
         ).height
-        stable = number > 1 and set(ids["id"].to_list()) == previous
+        stable = number > 1 and ids["id"].unique().sort().equals(previous.unique().sort())
         ok = not reasons and (fresh == 0 or stable)
         if fresh and not stable:
             reasons.append(f"{fresh:,} contacts created or changed during the pass")

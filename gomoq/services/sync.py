@@ -190,6 +190,7 @@ async def _sync(
             check_cancel(should_cancel)
             if "contacts" in groups and not work.is_done("contacts"):
                 pager = ContactsPager(client, work, progress, should_cancel, max_passes)
+                pager.known_ids = _known_ids(profile.name)
                 files, repairs = await pager.run()
                 _finish_contacts(work, files, progress)
             check_cancel(should_cancel)
@@ -222,6 +223,15 @@ async def _sync(
         resumed=resumed,
         snapshot=final,
     )
+
+
+def _known_ids(profile: str) -> pl.Series | None:
+    """The contact ids of the current snapshot, or None without one."""
+    try:
+        snapshot = store.Snapshot.open(profile, "current")
+        return snapshot.scan("contacts").select("id").collect()["id"]
+    except (store.NoCache, OSError, pl.exceptions.PolarsError):
+        return None
 
 
 def _save_stats(
