@@ -16,6 +16,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+STRONG = 0.85
+"""From here on two names are taken as the same name."""
+PARTIAL = 0.8
+"""What a name sharing only some of its parts with another scores at most."""
 _PARTICLES = frozenset({"el", "al", "de", "la"})
 _SPLIT = re.compile(r"[^a-z]+")
 # Arabic letters to the Latin letters French-style transliteration uses (enough for the
@@ -60,18 +64,21 @@ def skeleton(token: str) -> str:
 
 
 def _ratio(a: str, b: str) -> float:
-    """1 - Levenshtein distance / longer length."""
+    """1 - Levenshtein distance / longer length; one slip in a name of 5+ letters is 0.88."""
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
+    longest = max(len(a), len(b))
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
         for j, cb in enumerate(b, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
-    return 1.0 - prev[-1] / max(len(a), len(b))
+    if prev[-1] == 1 and longest >= 5:
+        return 0.88  # Dupont / Dupond: one letter off in a long enough name is a slip
+    return 1.0 - prev[-1] / longest
 
 
 @lru_cache(maxsize=500_000)
@@ -104,7 +111,9 @@ def name_similarity(a: str, b: str) -> float:
     best = [max(token_similarity(s, t) for t in long_) for s in short]
     matched = sum(best) / len(best)
     if len(short) < len(long_):
-        matched *= 0.95  # a part missing: nearly, not quite, the same name
+        # A part missing ("Fatima" / "Fatima Zahra", "Amine" / "Mohamed Amine"): maybe the
+        # same name shortened, maybe a relative's: partial evidence, never strong on its own.
+        matched = min(matched, PARTIAL)
     return round(max(joined, matched), 4)
 
 
@@ -120,13 +129,14 @@ def person_similarity(
 
     First and last names are compared separately (and crossed, for swapped fields); a clearly
     different first name caps the score however alike the last names are, because a household
-    shares a last name but not a first name.
+    shares a last name but not a first name: unless both parts reach STRONG, the score is the
+    weaker part's.
     """
     if first_a and last_a and first_b and last_b:
         f, last = name_similarity(first_a, first_b), name_similarity(last_a, last_b)
         fx, lx = name_similarity(first_a, last_b), name_similarity(last_a, first_b)
-        straight = (f + last) / 2 if min(f, last) >= 0.7 else min(f, last)
-        crossed = (fx + lx) / 2 if min(fx, lx) >= 0.7 else min(fx, lx)
+        straight = (f + last) / 2 if min(f, last) >= STRONG else min(f, last)
+        crossed = (fx + lx) / 2 if min(fx, lx) >= STRONG else min(fx, lx)
         return max(straight, crossed)
     name_a = full_a or " ".join(p for p in (first_a, last_a) if p)
     name_b = full_b or " ".join(p for p in (first_b, last_b) if p)

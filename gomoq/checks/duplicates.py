@@ -39,7 +39,7 @@ import polars as pl
 from gomoq import phones as phone_lib
 from gomoq.checks.base import CheckInput
 from gomoq.checks.dup_keys import near_pairs
-from gomoq.checks.dup_names import name_similarity, person_similarity
+from gomoq.checks.dup_names import STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import finding_id, hash_text
 from gomoq.checks.settings import CheckSettings
@@ -54,8 +54,8 @@ class DuplicateSettings:
     """`[profiles.X.checks.duplicates]`: thresholds of the duplicates check."""
 
     merge_confidence: float = 0.8
-    min_confidence: float = 0.5
-    different_person_below: float = 0.6
+    min_confidence: float = 0.6
+    different_person_below: float = 0.7
     max_key_share: int = 8
     max_cluster: int = 10
     max_same_number: int = 25
@@ -159,7 +159,11 @@ def _norm_text(col: str) -> pl.Expr:
 
 
 def _score(
-    pairs: pl.DataFrame, people: pl.DataFrame, calls: pl.LazyFrame, region: str
+    pairs: pl.DataFrame,
+    people: pl.DataFrame,
+    calls: pl.LazyFrame,
+    region: str,
+    merge_confidence: float,
 ) -> pl.DataFrame:
     """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
     `confidence`."""
@@ -206,13 +210,17 @@ def _score(
     s = pl.col("name_sim").fill_null(0.5)
     bonus = (
         0.15 * pl.col("same_email").cast(pl.Float64)
-        - 0.15 * pl.col("other_email").cast(pl.Float64)
+        - 0.05 * pl.col("other_email").cast(pl.Float64)
         + 0.05 * pl.col("same_city").cast(pl.Float64)
         + 0.1 * (pl.col("dialled") & (pl.col("edit") != "same")).cast(pl.Float64)
     )
     exact_conf = 0.4 + 0.6 * s + bonus
     near_conf = 0.2 + 0.7 * s + bonus
     conf = pl.when(pl.col("edit") == "same").then(exact_conf).otherwise(near_conf)
+    # Merge needs the same name (STRONG) or a partial name and the same email: anything less
+    # stays just under the merge threshold, for review.
+    weak = (pl.col("name_sim").fill_null(0.0) < STRONG) & ~pl.col("same_email")
+    conf = pl.when(weak).then(pl.min_horizontal(conf, merge_confidence - 0.01)).otherwise(conf)
     return frame.with_columns(conf.clip(0.0, 0.99).round(2).alias("confidence"))
 
 
@@ -297,7 +305,7 @@ def find(
     pairs = _contact_pairs(people, region, cfg)
     if pairs.height == 0:
         return empty_findings()
-    scored = _score(pairs, people, calls, region)
+    scored = _score(pairs, people, calls, region, cfg.merge_confidence)
     different = (
         (pl.col("edit") == "same")
         & (pl.col("name_sim") < cfg.different_person_below)
@@ -391,16 +399,45 @@ def _crowded_numbers(people: pl.DataFrame, cfg: DuplicateSettings) -> list[dict[
     return rows
 
 
+def _cluster_rows(
+    part: list[dict[str, object]], by_id: dict[str, dict[str, object]], cfg: DuplicateSettings
+) -> list[dict[str, object]]:
+    """The member rows of one cluster made of the links `part`."""
+    ids = {str(e[k]) for e in part for k in ("id_a", "id_b")}
+    confidence = min(float(e["confidence"]) for e in part)  # type: ignore[arg-type]
+    exact = len({by_id[i]["e164"] for i in ids}) == 1
+    kind = "exact_duplicate" if exact else "near_duplicate"
+    ordered = sorted(part, key=lambda e: float(e["confidence"]))  # type: ignore[arg-type]
+    evidence = " | ".join(_pair_words(e) for e in ordered[:3])
+    if len(part) > 3:
+        evidence += f" | and {len(part) - 3} more links"
+    action = "merge" if confidence >= cfg.merge_confidence else "review"
+    return _member_rows(
+        sorted(ids), by_id, kind, "warn", f"{len(ids)} contacts: {evidence}", action, confidence
+    )
+
+
 def _clusters(
     kept: pl.DataFrame, people: pl.DataFrame, cfg: DuplicateSettings
 ) -> list[dict[str, object]]:
     if kept.height == 0:
         return []
     edges = kept.to_dicts()
-    comp = _components([(str(e["id_a"]), str(e["id_b"])) for e in edges])
+    # Clusters are built from the strong links only (a weak link must not drag a sure pair
+    # down to "review"); each weak link between two strong clusters is its own review pair.
+    strong = [e for e in edges if e["confidence"] >= cfg.merge_confidence]
+    weak = [e for e in edges if e["confidence"] < cfg.merge_confidence]
+    comp = _components([(str(e["id_a"]), str(e["id_b"])) for e in strong])
+    for e in weak:
+        a, b = str(e["id_a"]), str(e["id_b"])
+        if comp.get(a, a) != comp.get(b, b):  # not already inside one strong cluster
+            e["_group"] = f"{a}+{b}"
     groups: dict[str, list[dict[str, object]]] = {}
-    for e in edges:
+    for e in strong:
         groups.setdefault(comp[str(e["id_a"])], []).append(e)
+    for e in weak:
+        if "_group" in e:
+            groups.setdefault(str(e["_group"]), []).append(e)
     member_ids = {str(e[k]) for e in edges for k in ("id_a", "id_b")}
     by_id = {r["id"]: r for r in people.filter(pl.col("id").is_in(list(member_ids))).to_dicts()}
     rows: list[dict[str, object]] = []
@@ -409,22 +446,5 @@ def _clusters(
         # A component too big to be one person is not trusted as a whole: its pairs instead.
         parts = [[e] for e in group] if len(ids) > cfg.max_cluster else [group]
         for part in parts:
-            ids = {str(e[k]) for e in part for k in ("id_a", "id_b")}
-            confidence = min(float(e["confidence"]) for e in part)  # type: ignore[arg-type]
-            exact = len({by_id[i]["e164"] for i in ids}) == 1
-            kind = "exact_duplicate" if exact else "near_duplicate"
-            ordered = sorted(part, key=lambda e: float(e["confidence"]))  # type: ignore[arg-type]
-            evidence = " | ".join(_pair_words(e) for e in ordered[:3])
-            if len(part) > 3:
-                evidence += f" | and {len(part) - 3} more links"
-            action = "merge" if confidence >= cfg.merge_confidence else "review"
-            rows += _member_rows(
-                sorted(ids),
-                by_id,
-                kind,
-                "warn",
-                f"{len(ids)} contacts: {evidence}",
-                action,
-                confidence,
-            )
+            rows += _cluster_rows(part, by_id, cfg)
     return rows
