@@ -28,6 +28,26 @@ from gomoq.tui.data import (
 from gomoq.tui.messages import ClusterLoaded, DecisionRecorded
 from gomoq.tui.screens.base import WorkbenchScreen
 
+HINT = Text.assemble(
+    ("yellow", "yellow"),
+    ": members differ · ",
+    ("highlighted", "reverse"),
+    ": value kept · empty values are filled from the others\n",
+    ("1-9", "bold"),
+    " survivor · ",
+    ("Enter", "bold"),
+    " on a cell keeps that value · ",
+    ("m", "bold"),
+    " merge · ",
+    ("n", "bold"),
+    " not a duplicate · ",
+    ("s", "bold"),
+    " skip · ",
+    ("u", "bold"),
+    " undo · ",
+    ("[ ]", "bold"),
+    " move",
+)
 LABELS = {"merge": "merged", "dismissed": "not a duplicate", "skip": "skipped"}
 
 
@@ -71,11 +91,7 @@ class DuplicatesScreen(WorkbenchScreen):
             yield Label("Waiting for the checks…", id="dupe-status")
             yield Static(id="dupe-evidence")
             yield DataTable(id="dupe-table", cursor_type="cell", zebra_stripes=False)
-            yield Label(
-                "1-9 survivor · Enter on a cell keeps that value · m merge · n not a duplicate"
-                " · s skip · u undo · [ ] move",
-                id="dupe-hint",
-            )
+            yield Label(HINT, id="dupe-hint")
 
     def refresh_data(self) -> None:
         app = self.workbench

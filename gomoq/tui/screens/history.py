@@ -96,7 +96,12 @@ class HistoryScreen(WorkbenchScreen):
 
             self.start("undo", "Undoing", work)
 
-        self.app.push_screen(Confirm(f"Undo run {run_id}?", "Undo"), confirmed)
+        question = (
+            f"Undo run {run_id} ({run.get('kind')}, {run.get('state')})?\n\nEvery change it "
+            "made is put back as it was; a contact changed since then is reported as a "
+            "conflict and left alone."
+        )
+        self.app.push_screen(Confirm(question, "Undo"), confirmed)
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.finish(message.job)

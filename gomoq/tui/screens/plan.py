@@ -175,9 +175,12 @@ class PlanScreen(WorkbenchScreen):
             self.start("apply", "Applying", work)
 
         count = len(getattr(plan, "actions", []) or [])
-        self.app.push_screen(
-            Confirm(f"Apply {count} action(s) to {profile.name}?", "Apply"), confirmed
+        question = (
+            f"Apply {count} action(s) to the organisation of profile {profile.name} "
+            f"({profile.base_url})?\n\nEvery step is journaled: Esc stops at a safe point, "
+            "and the run can be undone later from History (h)."
         )
+        self.app.push_screen(Confirm(question, "Apply"), confirmed)
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.finish(message.job)
