@@ -44,7 +44,7 @@ def tokens(name: str) -> tuple[str, ...]:
     for tok in _SPLIT.split(text):
         if not tok or tok in _PARTICLES:
             continue
-        if tok.startswith(("el", "al")) and len(tok) > 5 and tok[2] not in "aeiou":
+        if len(tok) > 5 and (tok[:2] == "el" or (tok[:2] == "al" and tok[2] not in "aeiou")):
             tok = tok[2:]  # "elamrani" is "el amrani" typed without the space
         if len(tok) > 3 and tok.endswith("h") and tok[-2] in "aeiou":
             tok = tok[:-1]  # Hamzah, Sarah, Kenzah
@@ -93,7 +93,7 @@ def token_similarity(a: str, b: str) -> float:
     # "karim" inside "abdelkarim", "driss" inside "idriss": one name typed with a prefix.
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 4 and long_.endswith(short):
-        score = max(score, 0.85)
+        score = max(score, PARTIAL)
     return score
 
 

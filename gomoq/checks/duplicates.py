@@ -229,8 +229,8 @@ def _score(
 _EDIT_WORDS = {
     "typo": "differ by one digit",
     "swap": "differ by two adjacent digits swapped",
-    "missing_digit": "differ by one digit missing",
-    "extra_digit": "differ by one extra digit",
+    "missing_digit": "differ by one digit missing in one of them",
+    "extra_digit": "differ by one digit missing in one of them",
     "country_code": "are the same number with and without its country code",
     "trunk_zero": "differ by a trunk 0 kept after the country code",
 }
@@ -303,7 +303,8 @@ def find(
         calls = pl.LazyFrame(schema={"contact_id": pl.String, "phone_number": pl.String})
     people = _people(contacts.select(_COLUMNS), normalised)
     pairs = _contact_pairs(people, region, cfg)
-    if pairs.height == 0:
+    crowded = _crowded_numbers(people, cfg)
+    if pairs.height == 0 and not crowded:
         return empty_findings()
     scored = _score(pairs, people, calls, region, cfg.merge_confidence)
     different = (
@@ -313,7 +314,7 @@ def find(
     )
     rows: list[dict[str, object]] = []
     rows += _shared_numbers(scored.filter(different), people)
-    rows += _crowded_numbers(people, cfg)
+    rows += crowded
     kept = scored.filter(
         ~different
         & ((pl.col("confidence") >= cfg.min_confidence) | pl.lit(cfg.report_uncorroborated))

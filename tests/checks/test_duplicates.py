@@ -1,0 +1,205 @@
+"""The duplicates check on small hand-built frames, with exact expected clusters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from gomoq.checks import duplicates as dup
+from gomoq.checks.base import CheckInput
+from gomoq.checks.dup_keys import near_pairs
+from gomoq.checks.dup_names import name_similarity, person_similarity
+from gomoq.checks.ids import finding_id
+from gomoq.checks.settings import CheckSettings
+from gomoq.errors import ConfigError
+
+
+def _people(*rows: tuple[Any, ...]) -> pl.DataFrame:
+    """Contacts from (id, phone, first, last[, email[, city]]) tuples."""
+    cols = ["id", "primary_phone", "first_name", "last_name", "primary_email", "city"]
+    data = [tuple(r) + (None,) * (len(cols) - len(r)) for r in rows]
+    return pl.DataFrame(data, schema=dict.fromkeys(cols, pl.String), orient="row")
+
+
+def _run(contacts: pl.DataFrame, calls: pl.DataFrame | None = None, **cfg: Any) -> pl.DataFrame:
+    settings = CheckSettings.from_mapping({"duplicates": cfg} if cfg else None)
+    return dup.run(CheckInput.from_frames(contacts=contacts, calls=calls), settings)
+
+
+def _clusters(out: pl.DataFrame) -> dict[frozenset[str], tuple[str, str | None]]:
+    """{member ids: (kind, action)} per cluster."""
+    grouped = out.group_by("cluster_id").agg("contact_id", pl.first("kind", "suggested_action"))
+    return {frozenset(ids): (kind, action) for _, ids, kind, action in grouped.iter_rows()}
+
+
+def test_format_variants_of_one_person_merge() -> None:
+    out = _run(
+        _people(
+            ("a", "0612345678", "Fatima Zahra", "El Amrani", "fz@x.ma"),
+            ("b", "+212 6 12 34 56 78", "Fatima-Zahra", "Elamrani", "FZ@x.ma "),
+            ("c", "0699999999", "Omar", "Tazi"),
+        )
+    )
+    assert _clusters(out) == {frozenset({"a", "b"}): ("exact_duplicate", "merge")}
+    ev = out["evidence"][0]
+    assert "same number +212612345678 written 2 ways" in ev
+    assert "'Fatima Zahra El Amrani' / 'Fatima-Zahra Elamrani' (similarity 1.00)" in ev
+    assert "same email" in ev
+    assert out["finding_id"][0] == finding_id("duplicates", "exact_duplicate", "a", "b")
+    assert out["cluster_id"][0] == out["cluster_id"][1]
+    assert out["data_fingerprint"].n_unique() == 1
+
+
+@pytest.mark.parametrize(
+    ("other", "edit"),
+    [
+        ("+212612345679", "differ by one digit"),
+        ("+212612345687", "two adjacent digits swapped"),
+        ("+21261234567", "one digit missing in one of them"),
+        ("+2126123456789", "one digit missing in one of them"),
+    ],
+)
+def test_one_edit_with_the_same_name_merges(other: str, edit: str) -> None:
+    out = _run(
+        _people(("a", "+212612345678", "Mohammed", "Alaoui"), ("b", other, "Mohamed", "Alaoui"))
+    )
+    assert _clusters(out) == {frozenset({"a", "b"}): ("near_duplicate", "merge")}
+    assert edit in out["evidence"][0]
+
+
+def test_country_code_confusion_is_found() -> None:
+    out = _run(
+        _people(("a", "+33612345678", "Jean", "Martin"), ("b", "33612345678", "Jean", "Martin"))
+    )
+    assert _clusters(out) == {frozenset({"a", "b"}): ("near_duplicate", "merge")}
+    assert "with and without its country code" in out["evidence"][0]
+
+
+def test_household_on_one_number_is_shared_never_merged() -> None:
+    out = _run(
+        _people(
+            ("a", "0612345678", "Fatima", "Alaoui"),
+            ("b", "+212612345678", "Youssef", "Alaoui"),
+            ("c", "06 12 34 56 78", "Khadija", "Alaoui"),
+        )
+    )
+    assert _clusters(out) == {frozenset({"a", "b", "c"}): ("shared_number", "review")}
+    assert set(out["severity"]) == {"info"}
+    assert "+212612345678 is the number of 3 contacts with different names" in out["evidence"][0]
+
+
+def test_household_plus_a_real_duplicate() -> None:
+    out = _run(
+        _people(
+            ("a", "0612345678", "Fatima", "Alaoui"),
+            ("b", "+212612345678", "Youssef", "Alaoui"),
+            ("c", "06 12 34 56 78", "Fatima", "Alaoui"),
+        )
+    )
+    assert _clusters(out) == {
+        frozenset({"a", "b", "c"}): ("shared_number", "review"),
+        frozenset({"a", "c"}): ("exact_duplicate", "merge"),
+    }
+
+
+def test_uncorroborated_near_pair_is_not_reported_unless_asked() -> None:
+    people = _people(
+        ("a", "+212612345678", "Omar", "Tazi"), ("b", "+212612345679", "Nadia", "Kettani")
+    )
+    assert _run(people).height == 0
+    out = _run(people, report_uncorroborated=True)
+    assert _clusters(out) == {frozenset({"a", "b"}): ("near_duplicate", "review")}
+    assert out["confidence"][0] < 0.5
+
+
+def test_partial_name_needs_an_email_to_merge() -> None:
+    base = [
+        ("a", "+212612345678", "Amine", "Hajji"),
+        ("b", "+212612345679", "Mohamed Amine", "Hajji"),
+    ]
+    assert _clusters(_run(_people(*base))) == {frozenset({"a", "b"}): ("near_duplicate", "review")}
+    with_email = [(*r, "amine@x.ma") for r in base]
+    assert _clusters(_run(_people(*with_email))) == {
+        frozenset({"a", "b"}): ("near_duplicate", "merge")
+    }
+
+
+def test_a_weak_link_does_not_drag_a_sure_pair_down() -> None:
+    out = _run(
+        _people(
+            ("a", "0612345678", "Houda", "Naciri", "h@x.ma"),
+            ("b", "+212612345678", "Houda", "Naciri"),
+            ("c", "+212612345679", "Houda", "Bennani"),
+        )
+    )
+    clusters = _clusters(out)
+    assert clusters[frozenset({"a", "b"})] == ("exact_duplicate", "merge")
+    assert all(action != "merge" for ids, (_, action) in clusters.items() if "c" in ids)
+
+
+def test_calls_dialled_to_the_other_number_corroborate() -> None:
+    people = _people(("a", "+212612345678", "Omar", "Tazi"), ("b", "+212612345679", "Omar", "Tazy"))
+    calls = pl.DataFrame({"id": ["k"], "contact_id": ["a"], "phone_number": ["0612345679"]})
+    plain = _run(people)["confidence"][0]
+    with_calls = _run(people, calls)
+    assert with_calls["confidence"][0] > plain
+    assert "dialled to the other's number" in with_calls["evidence"][0]
+
+
+def test_crowded_number_is_one_shared_finding() -> None:
+    rows = [(f"c{i:02d}", "0522000000", f"Name{i}", "Office") for i in range(30)]
+    out = _run(_people(*rows))
+    assert _clusters(out) == {frozenset(r[0] for r in rows): ("shared_number", "review")}
+    assert "more than 25" in out["evidence"][0]
+
+
+def test_ids_are_stable_and_fingerprint_follows_the_data() -> None:
+    a = _run(_people(("a", "0612345678", "Omar", "Tazi"), ("b", "+212612345678", "Omar", "Tazi")))
+    b = _run(
+        _people(
+            ("b", "+212612345678", "Omar", "Tazi"),
+            ("a", "0612345678", "Omar", "Tazi"),
+            ("z", "0700000000", "Zed", "Zed"),
+        )
+    )
+    c = _run(_people(("a", "0612345678", "Omar", "Tazi"), ("b", "+212612345678", "Omar", "Tazy")))
+    assert a["finding_id"].to_list() == b["finding_id"].to_list() == c["finding_id"].to_list()
+    assert a["data_fingerprint"][0] == b["data_fingerprint"][0] != c["data_fingerprint"][0]
+
+
+def test_near_pairs_are_exactly_the_single_edits() -> None:
+    nums = ["212612345678", "212612345679", "212612345687", "21261234567", "212699999999"]
+    got = {(a, b): e for a, b, e in near_pairs(pl.Series(nums)).iter_rows()}
+    assert got == {
+        ("212612345678", "212612345679"): "typo",
+        ("212612345678", "212612345687"): "swap",
+        ("21261234567", "212612345678"): "missing_digit",
+        ("21261234567", "212612345679"): "missing_digit",
+        ("21261234567", "212612345687"): "missing_digit",
+    }
+
+
+def test_a_crowded_key_is_no_evidence() -> None:
+    nums = [f"21261234567{d}" for d in range(10)]  # ten numbers sharing one deletion key
+    assert near_pairs(pl.Series(nums), max_key_share=8).height == 0
+    assert near_pairs(pl.Series(nums), max_key_share=10).height == 45
+
+
+def test_name_similarity_variants() -> None:
+    assert name_similarity("Mohammed", "Mouhamed") >= 0.85
+    assert name_similarity("Hicham", "Hisham") >= 0.85
+    assert name_similarity("El Amrani", "العمراني") >= 0.85
+    assert name_similarity("Saïd", "Said") == 1.0
+    assert name_similarity("Mohammed", "Ahmed") < 0.85
+    assert person_similarity("Fatima", "Alaoui", None, "Youssef", "Alaoui", None) < 0.5  # type: ignore[operator]
+    assert person_similarity("Alaoui", "Omar", None, "Omar", "Alaoui", None) == 1.0
+    assert person_similarity(None, None, None, "Omar", None, None) is None
+
+
+def test_bad_settings_are_config_errors() -> None:
+    with pytest.raises(ConfigError):
+        CheckSettings.from_mapping({"duplicates": {"merge_confidence": 2}})
+    with pytest.raises(ConfigError):
+        CheckSettings.from_mapping({"duplicates": {"max_cluster": 1}})
