@@ -207,11 +207,57 @@ def evaluate(db: Path) -> bool:
     return ok_all
 
 
+def million(db: Path) -> None:
+    """Time and peak memory of the duplicates check on a big generated org (contacts only)."""
+    import resource
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    cur = conn.execute(
+        "SELECT id, primary_phone, first_name, last_name, full_name, primary_email, city"
+        " FROM contacts WHERE deleted_at IS NULL"
+    )
+    names = [d[0] for d in cur.description]
+    contacts = pl.DataFrame(cur.fetchall(), schema=names, orient="row")
+    conn.close()
+    inp = CheckInput.from_frames(contacts=contacts)
+    settings = CheckSettings()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    inp.normalised_phones("MA")
+    norm_s = time.perf_counter() - start
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = duplicates.run(inp, settings)
+        times.append(time.perf_counter() - start)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    merged = out.filter(pl.col("suggested_action") == "merge")["cluster_id"].n_unique()
+    print(f"== duplicates on {contacts.height:,} contacts ({db})")
+    print(f"  normalise phones (once): {norm_s:.2f} s")
+    print(
+        f"  duplicates check: median {sorted(times)[1]:.2f} s "
+        f"of {', '.join(f'{t:.2f}' for t in times)}"
+    )
+    print(f"  peak RSS {rss:.0f} MB (after loading the contacts: {rss0:.0f} MB)")
+    print(f"  {out['cluster_id'].n_unique():,} clusters, {merged:,} suggested for merge")
+    truth_file = db.with_suffix(".truth.json")
+    if truth_file.exists():
+        truth = json.loads(truth_file.read_text())
+        planted = len(truth["duplicate_clusters"])
+        print(f"  planted duplicate clusters: {planted:,}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument(
+        "--million", type=Path, help="also time duplicates on this big sandbox DB (read-only)"
+    )
     args = parser.parse_args()
+    if args.million:
+        million(args.million)
+        return 0
     ok = True
     for seed in (int(s) for s in args.seeds.split(",")):
         db = organisation(args.contacts, seed)
