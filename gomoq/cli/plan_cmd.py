@@ -36,7 +36,7 @@ def _progress(description: str) -> Iterator[ProgressFn]:
     if importlib.util.find_spec("gomoq.cli.progress_bar") is not None:
         shared = getattr(importlib.import_module("gomoq.cli.progress_bar"), "progress_bar", None)
     if shared is not None:
-        with shared(description) as fn:
+        with shared(None) as fn:  # the events' task names say what runs
             yield fn
         return
     from rich.console import Console

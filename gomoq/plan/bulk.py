@@ -38,8 +38,13 @@ async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:
     for step in shared:
         if step.kind == "upsert" and step.state not in STEP_FINAL:
             in_flight.update(int(r["seq"]) for r in step.payload["rows"])
+    own = j.units_with_steps(run)
     fresh = [
-        u for u in units if u.seq not in in_flight and u.state in ("pending", "failed", "running")
+        u
+        for u in units
+        if u.seq not in in_flight
+        and u.seq not in own
+        and u.state in ("pending", "failed", "running")
     ]
     if fresh:
         await _ensure_defs(engine, fresh, shared)
@@ -55,6 +60,12 @@ async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:
             await _send_batch(engine, step)
 
     await asyncio.gather(*(one(s) for s in upserts))
+
+    # contacts whose stored phone another live contact shares go one by one, by id
+    own = j.units_with_steps(run)
+    singles = [u for u in j.actions(run, states=("running", "failed")) if u.seq in own]
+    if singles:
+        await engine.run_units(singles)
 
 
 async def _ensure_defs(engine: Engine, units: list[ActionRow], shared: list[StepRow]) -> None:
@@ -86,6 +97,7 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
         images.update({cid: c for cid, c in read.items() if c is not None})
 
     rows: list[dict[str, Any]] = []
+    by_id: dict[int, list[st.Step]] = {}
     conflicts: dict[str, list[int]] = defaultdict(list)
     unchanged: list[int] = []
     saved: dict[str, dict[str, Any]] = {}
@@ -106,12 +118,21 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
         if row is None:
             unchanged.append(unit.seq)
             continue
+        shared = engine.shared_phones
+        if shared is None or row["primaryPhone"] in shared:
+            # upsert would match the oldest contact holding this phone, maybe not this one
+            body = {"customAttributes": row["customAttributes"]}
+            by_id[unit.seq] = [("update", {"contact_id": cid, "body": body})]
+            continue
         rows.append({"seq": unit.seq, "contact_id": cid, "row": row})
     with engine.journal.transaction():
         engine.journal.save_images(engine.run_id, saved)
         for batch in st.batches(rows):
             engine.journal.add_steps(engine.run_id, None, [("upsert", {"rows": batch})])
-        engine.journal.set_action_state(engine.run_id, [r["seq"] for r in rows], "running")
+        for seq, steps in by_id.items():
+            engine.journal.add_steps(engine.run_id, seq, steps)
+        running = [r["seq"] for r in rows] + list(by_id)
+        engine.journal.set_action_state(engine.run_id, running, "running")
     for message, seqs in conflicts.items():
         engine.finish_units(seqs, "conflict", message)
     engine.finish_units(unchanged, "done", "already had this value")
@@ -182,7 +203,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
             await engine.client.delete_contact(stray)
         except ApiError as exc:
             conflicts[f"could not remove contact {stray} created by mistake: {exc}"] += []
-    with j.transaction():
+    with j.transaction():  # the batch and its units' outcomes in one commit
         j.mark_step(
             run,
             step.seq,
@@ -191,11 +212,11 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
         )
         for cid, after in afters.items():
             j.set_after(run, cid, after)
-    engine.finish_units(done, "done")
-    for message, seqs in failed.items():
-        engine.finish_units(seqs, "failed", message)
-    for message, seqs in conflicts.items():
-        engine.finish_units(seqs, "conflict", message)
+        engine.finish_units(done, "done")
+        for message, seqs in failed.items():
+            engine.finish_units(seqs, "failed", message)
+        for message, seqs in conflicts.items():
+            engine.finish_units(seqs, "conflict", message)
 
 
 def _looks_created(contact: dict[str, Any], row: dict[str, Any]) -> bool:

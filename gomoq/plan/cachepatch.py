@@ -65,6 +65,21 @@ def cache_lookup(profile: str) -> Lookup | None:
     return lookup
 
 
+def shared_phones(profile: str) -> set[str] | None:
+    """Stored phones that more than one cached contact holds (None without a cache).
+
+    Upsert matches a phone to the oldest live contact holding it, so a bulk write to any of
+    these contacts must go by id instead.
+    """
+    snap = _snapshot(profile)
+    if snap is None:
+        return None
+    counts = (
+        snap.scan("contacts").group_by("primary_phone").len().filter(pl.col("len") > 1).collect()
+    )
+    return set(counts["primary_phone"].drop_nulls().to_list())
+
+
 def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     """Write a run's effects into the current snapshot; False when there is nothing to patch."""
     snap = _snapshot(profile)

@@ -112,6 +112,7 @@ class Engine:
         progress: ProgressFn | None = None,
         should_cancel: CancelFn | None = None,
         cache_lookup: CacheLookup | None = None,
+        shared_phones: set[str] | None = None,
         preparers: Mapping[str, Preparer] | None = None,
         concurrency: int = 16,
     ) -> None:
@@ -124,6 +125,8 @@ class Engine:
         self.progress = progress
         self.should_cancel = should_cancel
         self.cache_lookup = cache_lookup
+        # phones held by more than one live contact (None: unknown, so no upsert is safe)
+        self.shared_phones = shared_phones if cache_lookup is not None else None
         self.preparers = dict(preparers or {})
         self.concurrency = concurrency
         self._members: dict[str, list[str]] | None = None
@@ -200,6 +203,10 @@ class Engine:
         return index
 
     # -- single units ------------------------------------------------------------------------
+    async def run_units(self, units: list[ActionRow]) -> None:
+        """Run units one by one (concurrently, never two on the same contact)."""
+        await self._run_singles(units)
+
     async def _run_singles(self, units: list[ActionRow]) -> None:
         queue: asyncio.Queue[ActionRow] = asyncio.Queue()
         for unit in units:

@@ -345,6 +345,17 @@ class Journal:
             for r in cur
         ]
 
+    def units_with_steps(self, run_id: str) -> set[int]:
+        """The units of `run_id` that have steps of their own."""
+        return {
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT DISTINCT action_seq FROM journal_steps"
+                " WHERE run_id = ? AND action_seq IS NOT NULL",
+                (run_id,),
+            )
+        }
+
     def mark_step(
         self,
         run_id: str,

@@ -16,6 +16,7 @@ from typing import Any
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
 from gomoq.plan import journal as jr
+from gomoq.plan.cachepatch import shared_phones
 from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
 from gomoq.plan.model import MergeAction, Plan, PlanError, action_to_dict
@@ -135,6 +136,7 @@ async def _drive(
             progress=progress,
             should_cancel=should_cancel,
             cache_lookup=_cache_lookup(profile),
+            shared_phones=shared_phones(profile.name),
             preparers={"restore": prepare_restore},
             concurrency=concurrency,
         )

@@ -55,10 +55,10 @@ def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: P
         assert status(refused) == 2
         done = run("apply", str(path), "--yes", "--format", "json")
         assert done.exit_code == 0, done.output
-        result = json.loads(done.output)
+        result = json.loads(done.stdout)
         assert (result["done"], result["failed"]) == (2, 0)
         listed = run("history", "--format", "json")
-        runs = json.loads(listed.output)
+        runs = json.loads(listed.stdout)
         assert runs[0]["run_id"] == result["run_id"] and runs[0]["state"] == "done"
         undone = run("undo", result["run_id"], "--yes")
         assert undone.exit_code == 0, undone.output

@@ -116,3 +116,29 @@ def test_plan_auto(synced: Profile) -> None:
     assert all(c in plan.fingerprints for c in seen)
     with pytest.raises(Exception, match="Unknown rule"):
         svc.plan_auto(synced, ["merge-everything"])
+
+
+def test_flag_on_a_shared_phone_goes_by_id(sandbox_app: Any, sandbox_key: str) -> None:
+    """Upsert would hit the oldest contact holding the phone: such contacts go one by one."""
+    conn = sandbox_app.sandbox.conn
+    rows = conn.execute("SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY seq").fetchall()
+    older, newer, other = (str(r[0]) for r in rows[:3])
+    conn.execute(
+        "UPDATE contacts SET primary_phone = '0600000001' WHERE id IN (?, ?)", (older, newer)
+    )
+    with in_process(sandbox_app):
+        profile = Profile("svc", "http://sandbox.test/api", sandbox_key, rate_limit=1000.0)
+        sync(profile)
+        result = svc.apply(profile, Plan("svc", [FlagAction("f", (newer, other), value="one")]))
+    assert result.ok and result.done == 2, result.messages
+
+    def attrs(cid: str) -> str:
+        return str(
+            conn.execute("SELECT custom_attributes FROM contacts WHERE id = ?", (cid,)).fetchone()[
+                0
+            ]
+        )
+
+    assert '"dq_flag":"one"' in attrs(newer).replace(" ", "")
+    assert '"dq_flag":"one"' in attrs(other).replace(" ", "")
+    assert "dq_flag" not in attrs(older)
