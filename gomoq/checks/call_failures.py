@@ -30,7 +30,7 @@ new attempt, so a dismissed finding comes back when new failures arrive.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -75,55 +75,149 @@ def _cutoff(settings: CheckSettings) -> pl.Expr:
     return pl.lit(start).dt.cast_time_unit("ms")
 
 
+def failure_slots(cfg: CallFailureSettings) -> tuple[str, ...]:
+    """The labels of the per-status failure counters: the failure statuses, then one for
+    unknown statuses when they count as failures."""
+    extra = ("unknown status",) if cfg.unknown_is_failure else ()
+    return (*cfg.failures(), *extra)
+
+
+def _slot_bits(cfg: CallFailureSettings) -> int:
+    return min(16, 64 // max(1, len(failure_slots(cfg))))
+
+
+# Counters are summed packed into UInt64 words (16 bits per counter, or 64/k bits for k
+# failure statuses): one sum instead of one per counter over millions of calls. Packing is
+# exact while no contact has more attempts than a field holds; `call_summary` checks that and
+# falls back to one sum per counter otherwise. `_PACK_LIMIT` lets tests force the fallback.
+_PACK_LIMIT: int | None = None
+
+
+def _packed(flags: list[pl.Expr], bits: int) -> pl.Expr:
+    total: pl.Expr = pl.lit(0, dtype=pl.UInt64)
+    for i, flag in enumerate(flags):
+        total = total + flag.cast(pl.UInt64) * pl.lit(1 << (bits * i), dtype=pl.UInt64)
+    return total
+
+
+def _unpack(col: str, names: list[str], bits: int) -> list[pl.Expr]:
+    mask = pl.lit((1 << bits) - 1, dtype=pl.UInt64)
+    return [
+        ((pl.col(col) // pl.lit(1 << (bits * i), dtype=pl.UInt64)).and_(mask))
+        .cast(pl.UInt32)
+        .alias(name)
+        for i, name in enumerate(names)
+    ]
+
+
+COUNTERS = ("failed", "answered", "other", "unknown")
+WINDOW_COUNTERS = ("window_attempts", "window_answered", "window_failed", "window_other")
+
+
 def call_summary(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
-    """Per contact with calls: attempts by class, first/last times, the last answer, the latest
-    break of a failure streak (an answered or other attempt), attempts and answers in the
-    window. One pass over the calls, computed once per run (inactivity uses it too)."""
+    """Per contact with calls: attempts, counts by class (`COUNTERS`) and in the window
+    (`WINDOW_COUNTERS`), first/last attempt, the latest break of a failure streak (an answered
+    or other attempt), the last answer, and per failure status (`failure_slots`) the count of
+    failed attempts (`all_<i>`) and of those in the current streak (`streak_<i>`).
+
+    One pass over the calls, computed once per run (inactivity uses it too)."""
     cfg = settings.call_failures
+    slots = failure_slots(cfg)
+    bits = _slot_bits(cfg)
+    limit = _PACK_LIMIT if _PACK_LIMIT is not None else (1 << bits)
 
     def compute() -> pl.DataFrame:
-        cls = pl.col("cls")
-        in_window = pl.col("created_at") >= _cutoff(settings)
-        answered = cls == ANSWERED
-        return (
-            classified_calls(tables, cfg)
-            .select(
-                "contact_id",
-                "created_at",
-                (cls == FAILURE).alias("is_failed"),
-                answered.alias("is_answered"),
-                (cls == OTHER).alias("is_other"),
-                (cls == UNKNOWN).alias("is_unknown"),
-                pl.when(answered | (cls == OTHER)).then(pl.col("created_at")).alias("break_at"),
-                pl.when(answered).then(pl.coalesce("answered_at", "created_at")).alias("answer_at"),
-                in_window.alias("in_window"),
-                (in_window & answered).alias("window_answer"),
-                (in_window & (cls == FAILURE)).alias("window_failure"),
-                (in_window & (cls == OTHER)).alias("window_other_"),
-            )
-            .group_by("contact_id")
-            .agg(
-                pl.len().alias("attempts"),
-                pl.col("is_failed").sum().alias("failed"),
-                pl.col("is_answered").sum().alias("answered"),
-                pl.col("is_other").sum().alias("other"),
-                pl.col("is_unknown").sum().alias("unknown"),
-                pl.col("created_at").min().alias("first_at"),
-                pl.col("created_at").max().alias("last_at"),
-                # a streak goes back to the latest attempt that was not a failure
-                pl.col("break_at").max().alias("last_break_at"),
-                pl.col("answer_at").max().alias("last_answered_at"),
-                pl.col("in_window").sum().alias("window_attempts"),
-                pl.col("window_answer").sum().alias("window_answered"),
-                pl.col("window_failure").sum().alias("window_failed"),
-                pl.col("window_other_").sum().alias("window_other"),
-            )
-            .collect()
-        )
+        calls = _prepared(tables, settings, slots, bits)
+        summary = _aggregate(calls, slots, bits, packed=True).collect()
+        most = int(summary.select(pl.col("attempts").max()).item() or 0)
+        if most < limit:
+            return summary
+        # Some contact has more attempts than a packed field holds: redo it exactly.
+        return _aggregate(calls, slots, bits, packed=False).collect()
 
-    key = ("call_summary", cfg, settings.today())
+    key = ("call_summary", cfg, settings.today(), _PACK_LIMIT)
     summary: pl.DataFrame = tables.memo(key, compute)
     return summary
+
+
+def _prepared(
+    tables: CheckInput, settings: CheckSettings, slots: tuple[str, ...], bits: int
+) -> pl.LazyFrame:
+    cfg = settings.call_failures
+    cls = pl.col("cls")
+    in_window = pl.col("created_at") >= _cutoff(settings)
+    answered = cls == ANSWERED
+    failure = cls == FAILURE
+    status = pl.col("status")
+    slot_flags = [failure & (status == s) for s in cfg.failures()]
+    if cfg.unknown_is_failure:
+        slot_flags.append(failure & ~pl.col("known"))
+    return classified_calls(tables, cfg).select(
+        "contact_id",
+        "created_at",
+        _packed([failure, answered, cls == OTHER, cls == UNKNOWN], 16).alias("c1"),
+        _packed(
+            [in_window, in_window & answered, in_window & failure, in_window & (cls == OTHER)],
+            16,
+        ).alias("c2"),
+        _packed(slot_flags, bits).alias("fp"),
+        pl.when(answered | (cls == OTHER)).then(pl.col("created_at")).alias("break_at"),
+        pl.when(answered).then(pl.coalesce("answered_at", "created_at")).alias("answer_at"),
+    )
+
+
+def _aggregate(
+    calls: pl.LazyFrame, slots: tuple[str, ...], bits: int, *, packed: bool
+) -> pl.LazyFrame:
+    # Attempts after the latest break (or all of them without one) make the current streak;
+    # the comparison with the group's own max is evaluated per group by polars.
+    floor = pl.lit(datetime(1970, 1, 1, tzinfo=UTC)).dt.cast_time_unit("ms")
+    after_break = pl.col("created_at") > pl.col("break_at").max().fill_null(floor)
+    times = [
+        pl.col("created_at").min().alias("first_at"),
+        pl.col("created_at").max().alias("last_at"),
+        pl.col("break_at").max().alias("last_break_at"),
+        pl.col("answer_at").max().alias("last_answered_at"),
+    ]
+    all_names = [f"all_{i}" for i in range(len(slots))]
+    streak_names = [f"streak_{i}" for i in range(len(slots))]
+    if packed:
+        grouped = calls.group_by("contact_id").agg(
+            pl.len().alias("attempts"),
+            pl.col("c1").sum(),
+            pl.col("c2").sum(),
+            pl.col("fp").sum(),
+            pl.col("fp").filter(after_break).sum().alias("sp"),
+            *times,
+        )
+        return grouped.select(
+            "contact_id",
+            "attempts",
+            *_unpack("c1", list(COUNTERS), 16),
+            *_unpack("c2", list(WINDOW_COUNTERS), 16),
+            *_unpack("fp", all_names, bits),
+            *_unpack("sp", streak_names, bits),
+            "first_at",
+            "last_at",
+            "last_break_at",
+            "last_answered_at",
+        )
+    # Exact fallback for contacts with very many attempts: one sum per counter.
+    mask16 = [(pl.col(c) // (1 << (16 * i))) % (1 << 16) for c in ("c1", "c2") for i in range(4)]
+    slot_flags = [(pl.col("fp") // (1 << (bits * i))) % (1 << bits) for i in range(len(slots))]
+    return calls.group_by("contact_id").agg(
+        pl.len().alias("attempts"),
+        *[
+            flag.sum().cast(pl.UInt32).alias(name)
+            for flag, name in zip(mask16, (*COUNTERS, *WINDOW_COUNTERS), strict=True)
+        ],
+        *[f.sum().cast(pl.UInt32).alias(n) for f, n in zip(slot_flags, all_names, strict=True)],
+        *[
+            f.filter(after_break).sum().cast(pl.UInt32).alias(n)
+            for f, n in zip(slot_flags, streak_names, strict=True)
+        ],
+        *times,
+    )
 
 
 def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[str, int]:
@@ -138,40 +232,47 @@ def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[s
     return {str(s): int(n) for s, n in counts.sort("status").iter_rows()}
 
 
-def _text(count: str) -> pl.Expr:
-    """Statuses with their counts in `count`, most frequent first: "no_answer×3, busy×1"."""
-    n = pl.col(count)
+def _status_text(long: pl.LazyFrame, name: str) -> pl.LazyFrame:
+    """From (contact_id, status, n) rows: per contact "no_answer×3, busy×1", most frequent
+    first, zero counts left out."""
     return (
-        pl.when(n > 0)
-        .then(pl.concat_str(pl.col("status"), pl.lit("×"), n.cast(pl.String)))
-        .sort_by([n, pl.col("status")], descending=[True, False])
-        .drop_nulls()
-        .str.join(", ")
-        .alias(f"{count}_text")
-    )
-
-
-def _breakdowns(tables: CheckInput, settings: CheckSettings, cand: pl.DataFrame) -> pl.LazyFrame:
-    """For a few candidate contacts: the current failure streak's length and its statuses, and
-    the unknown statuses — one join and two small group-bys."""
-    after_break = pl.col("last_break_at").is_null() | (
-        pl.col("created_at") > pl.col("last_break_at")
-    )
-    return (
-        classified_calls(tables, settings.call_failures)
-        .filter(pl.col("cls").is_in([FAILURE, UNKNOWN]))
-        .join(cand.lazy().select("contact_id", "last_break_at"), on="contact_id", how="inner")
-        .select(
-            "contact_id",
-            "status",
-            ((pl.col("cls") == FAILURE) & after_break).alias("streak"),
-            (pl.col("cls") == UNKNOWN).alias("unknown"),
+        long.filter(pl.col("n") > 0)
+        .sort(["contact_id", "n", "status"], descending=[False, True, False])
+        .group_by("contact_id", maintain_order=True)
+        .agg(
+            pl.concat_str(pl.col("status"), pl.lit("×"), pl.col("n").cast(pl.String))
+            .str.join(", ")
+            .alias(name)
         )
-        .group_by("contact_id", "status")
-        .agg(pl.col("streak").sum(), pl.col("unknown").sum())
-        .group_by("contact_id")
-        .agg(pl.col("streak").sum().alias("streak"), _text("streak"), _text("unknown"))
     )
+
+
+def _slot_text(frame: pl.LazyFrame, prefix: str, slots: tuple[str, ...], name: str) -> pl.LazyFrame:
+    """The status text of the per-slot counters `<prefix>_<i>` of each contact in `frame`."""
+    long = pl.concat(
+        [
+            frame.select(
+                "contact_id",
+                pl.lit(slot).alias("status"),
+                pl.col(f"{prefix}_{i}").cast(pl.UInt32).alias("n"),
+            )
+            for i, slot in enumerate(slots)
+        ],
+        how="vertical",
+    )
+    return _status_text(long, name)
+
+
+def _unknown_text(tables: CheckInput, cfg: CallFailureSettings, ids: pl.LazyFrame) -> pl.LazyFrame:
+    """Per contact in `ids`, its unknown statuses with counts (a pass over the rare ones)."""
+    long = (
+        classified_calls(tables, cfg)
+        .filter(pl.col("cls") == UNKNOWN)
+        .join(ids, on="contact_id", how="semi")
+        .group_by("contact_id", "status")
+        .agg(pl.len().cast(pl.UInt32).alias("n"))
+    )
+    return _status_text(long, "unknown_text")
 
 
 def _window_parts() -> pl.Expr:
@@ -206,35 +307,47 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     cfg = settings.call_failures
     n = cfg.consecutive
     summary = call_summary(tables, settings)
+    slots = failure_slots(cfg)
+    streak = pl.sum_horizontal([pl.col(f"streak_{i}") for i in range(len(slots))])
     failed_enough = pl.col("failed") >= n
     never_ok = pl.col("answered") + pl.col("other") == 0
-    # The second pass over the calls (per-status streak counts) is needed only where a streak
-    # is possible: N failures, and the latest attempt not an answer or other outcome; plus the
-    # rare contacts with unknown statuses, whose evidence names them.
-    maybe_streak = failed_enough & (never_ok | (pl.col("last_break_at") < pl.col("last_at")))
     window_kind = (pl.col("window_attempts") > 0) & (pl.col("window_answered") == 0)
-    cand = summary.filter(maybe_streak | window_kind)
-    if cand.height == 0:
-        return empty_findings()
-    detail = cand.filter(maybe_streak | (pl.col("unknown") > 0))
-    contacts = tables.contacts.select(pl.col("id").alias("contact_id"), "primary_phone")
-    frame = (
-        cand.lazy()
-        .join(contacts, on="contact_id", how="inner")  # deleted contacts are not reported
-        .join(_breakdowns(tables, settings, detail), on="contact_id", how="left")
-        .with_columns(pl.col("streak").fill_null(0))
-        .with_columns(
-            pl.when(failed_enough & never_ok)
-            .then(pl.lit("always_failing"))
-            .when(pl.col("streak") >= n)
-            .then(pl.lit("consecutive_failures"))
-            .when(window_kind)
-            .then(pl.lit("no_answer_in_window"))
-            .otherwise(pl.lit(None, dtype=pl.String))
-            .alias("kind")
-        )
-        .filter(pl.col("kind").is_not_null())
+    kind = (
+        pl.when(failed_enough & never_ok)
+        .then(pl.lit("always_failing"))
+        .when(pl.col("streak") >= n)
+        .then(pl.lit("consecutive_failures"))
+        .when(window_kind)
+        .then(pl.lit("no_answer_in_window"))
+        .otherwise(pl.lit(None, dtype=pl.String))
     )
+    contacts = tables.contacts.select(pl.col("id").alias("contact_id"), "primary_phone")
+    found = (
+        summary.lazy()
+        .with_columns(streak.alias("streak"))
+        .with_columns(kind.alias("kind"))
+        .filter(pl.col("kind").is_not_null())
+        .join(contacts, on="contact_id", how="inner")  # deleted contacts are not reported
+        .collect()
+    )
+    if found.height == 0:
+        return empty_findings()
+    # The texts: all failures for always-failing contacts, the streak's for the others.
+    prefix_all = found.filter(pl.col("kind") == "always_failing").lazy()
+    prefix_streak = found.filter(pl.col("kind") == "consecutive_failures").lazy()
+    texts = pl.concat(
+        [
+            _slot_text(prefix_all, "all", slots, "streak_text"),
+            _slot_text(prefix_streak, "streak", slots, "streak_text"),
+        ],
+        how="vertical",
+    )
+    frame = found.lazy().join(texts, on="contact_id", how="left")
+    if int(found["unknown"].sum() or 0):
+        unknown_ids = found.lazy().filter(pl.col("unknown") > 0).select("contact_id")
+        frame = frame.join(_unknown_text(tables, cfg, unknown_ids), on="contact_id", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("unknown_text"))
     attempts = pl.concat_str(
         pl.col("attempts").cast(pl.String),
         pl.when(pl.col("attempts") == 1).then(pl.lit(" attempt")).otherwise(pl.lit(" attempts")),

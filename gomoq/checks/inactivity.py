@@ -153,8 +153,12 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .then(pl.lit(cfg.action))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("suggested_action"),
-        finding_id_expr(
-            "fingerprint", kind, pl.col("last_answered_at").dt.epoch("ms"), "attempts"
+        # Plain text, not a hash: it is compared, never shown, and hashing 700k rows costs.
+        pl.concat_str(
+            kind,
+            pl.col("last_answered_at").dt.epoch("ms").cast(pl.String).fill_null("-"),
+            pl.col("attempts").cast(pl.String),
+            separator=":",
         ).alias("data_fingerprint"),
     ).sort("contact_id")
     return conform(out).with_columns(out["data_fingerprint"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from gomoq.checks import call_failures
 from gomoq.checks.findings import FINDINGS_SCHEMA
@@ -157,3 +158,28 @@ def test_window_evidence_counts_failed_and_other_outcomes() -> None:
         "4 attempt(s) in the last 30 days, none answered (2 failed, 2 other outcomes); "
         "last answered 2026-01-20"
     )
+
+
+def test_unknown_as_failure_is_its_own_status_slot() -> None:
+    frame = calls(("a", "weird", 50), ("a", "busy", 45), ("a", "weird", 44))
+    row = by_contact(run(frame, ("a",), unknown_is_failure=True))["a"]
+    assert row["kind"] == "always_failing"
+    assert row["evidence"] == ("3 attempts since 2026-03-11, all failed (unknown status×2, busy×1)")
+
+
+def test_packed_counters_equal_the_unpacked_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    rng = random.Random(5)
+    statuses = ["answered", "no_answer", "busy", "rejected", "voicemail", "failed", "odd", None]
+    rows = [
+        (f"c{rng.randrange(12)}", rng.choice(statuses), rng.uniform(0, 120)) for _ in range(300)
+    ]
+    ids = tuple(f"c{i}" for i in range(12))
+    for cfg in ({}, {"unknown_is_failure": True, "voicemail_is_failure": True}):
+        packed = run(calls(*rows), ids, **cfg)
+        monkeypatch.setattr(call_failures, "_PACK_LIMIT", 1)
+        fallback = run(calls(*rows), ids, **cfg)
+        monkeypatch.setattr(call_failures, "_PACK_LIMIT", None)
+        assert packed.height > 3
+        assert packed.equals(fallback)
