@@ -68,7 +68,13 @@ _PARSE_ERRORS: Final = {
 # Arabic-Indic (Persian) and fullwidth.
 _UNICODE_DIGITS: Final = [chr(base + i) for base in (0x0660, 0x06F0, 0xFF10) for i in range(10)]
 _ASCII_DIGITS: Final = [str(i) for i in range(10)] * 3
-_SHAPE: Final = r"^\+?[0-9](?:[0-9 .\-]*[0-9])?$"
+_SHAPE: Final = r"^\+?[0-9](?:[0-9 .\-()]*[0-9])?$"
+# Text phonenumbers drops around a number: a short label before it ("Tel ", "GSM: ", "Mob. ";
+# everything before the first digit or + is dropped) and, after it, a ";" or a one-letter
+# note in parentheses or a one- or two-letter word (too few letters to be read as an alpha
+# number; x, the extension mark, excluded).
+_LABEL: Final = r"^[A-Za-z][A-Za-z.: ]{0,6}?([+0-9])"
+_TAIL: Final = r"(?: ?\([a-wyz]\)| [a-wyz]{1,2}|;)$"
 _MAX_SHAPE_LEN: Final = 40
 # The type checks of `_number_type_helper`, in its order (before fixed line / mobile).
 _TYPE_ORDER: Final = (
@@ -244,7 +250,11 @@ def _split(unique: pl.Series, region: str) -> pl.DataFrame:
     """Columns `raw`, `cc` (str), `nsn` (str): the fast-path reading; nulls where not fast."""
     meta = PhoneMetadata.metadata_for_region(region, None)
     frame = unique.to_frame("raw").with_columns(
-        pl.col("raw").str.replace_many(_UNICODE_DIGITS, _ASCII_DIGITS).alias("s")
+        pl.col("raw")
+        .str.replace_many(_UNICODE_DIGITS, _ASCII_DIGITS)
+        .str.replace(_LABEL, "$1")
+        .str.replace(_TAIL, "")
+        .alias("s")
     )
     shaped = pl.col("s").str.contains(_SHAPE) & (pl.col("s").str.len_chars() <= _MAX_SHAPE_LEN)
     digits = pl.col("s").str.replace_all(r"[^0-9]", "")

@@ -139,3 +139,20 @@ def test_fuzzed_strings_match_phonenumbers(text: str) -> None:
 def test_fuzzed_prefixed_digits_match_phonenumbers(prefix: str, digits: str, sep: str) -> None:
     grouped = sep.join(digits[i : i + 2] for i in range(0, len(digits), 2))
     assert_same([prefix + grouped, prefix + digits], "MA")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        ["", "Tel ", "tel: ", "GSM: ", "Mob. ", "x", "ext ", "a", "AB.", "tel:+", "e "]
+    ),
+    st.sampled_from(["", "+212", "+212 (0)", "00212", "0", "+33 ", "(0)"]),
+    st.text(alphabet="0123456789 ", min_size=1, max_size=12),
+    st.sampled_from(
+        ["", ";", " (h)", " wa", " x", " x12", " ext", " (x)", " abc", "#", ";;", " a"]
+    ),
+)
+def test_fuzzed_labels_and_notes_match_phonenumbers(
+    label: str, prefix: str, digits: str, tail: str
+) -> None:
+    assert_same([label + prefix + digits + tail], "MA")
