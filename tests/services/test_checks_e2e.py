@@ -81,3 +81,29 @@ def test_planted_problems_are_found(synced: Profile, sandbox_db: Path) -> None:
     planted_inactive = set(truth["inactive"])  # type: ignore[arg-type]
     assert planted_inactive <= inactive
     assert run.summary.contacts == 300
+
+
+def test_gomoq_check_on_a_synced_cache_runs_every_check(synced: Profile) -> None:
+    from click.testing import CliRunner
+
+    from gomoq.checks import registry
+    from gomoq.cli import cli
+    from gomoq.config import save_profile
+
+    # The CLI reads the cache by profile name; the URL only has to be a valid one.
+    save_profile(
+        Profile(name="org", base_url="http://127.0.0.1:9/api", api_key="k" * 16), activate=True
+    )
+    result = CliRunner().invoke(cli, ["check", "--format", "json"])
+    assert result.exit_code == 1, result.output  # the generated org has errors planted
+    rows = json.loads(result.stdout)
+    assert {r["check"] for r in rows} == set(registry.available())
+    ids = [r["finding_id"] for r in rows]
+    assert all(len(i) == 16 for i in ids)
+    # Ids are unique per finding: only a duplicate cluster shares one across its member rows.
+    per_id = {}
+    for row in rows:
+        per_id.setdefault(row["finding_id"], set()).add(row["check"])
+    assert all(len(checks) == 1 for checks in per_id.values())
+    table = CliRunner().invoke(cli, ["check"])
+    assert table.exit_code == 1 and "Top findings" in table.stdout
