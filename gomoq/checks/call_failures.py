@@ -22,7 +22,7 @@ Kinds (one finding per contact at most, the first that applies):
 The evidence of the first two kinds names the statuses of the failed attempts with their
 counts, e.g. "5 attempts since 2026-03-02, last 4 failed (no_answer×3, busy×1)".
 
-`field` is `primary_phone` and `value` the contact's phone (else the last number dialled);
+`field` is `primary_phone` and `value` the contact's phone;
 `suggested_action` is `action` (flag, or delete when configured), `review` for the window kind.
 The finding id is per contact; the evidence (hence the decision fingerprint) changes with every
 new attempt, so a dismissed finding comes back when new failures arrive.
@@ -45,7 +45,6 @@ MISSING_STATUS = "(none)"
 
 # Attempt classes, as small integers (cheaper to aggregate than strings).
 ANSWERED, FAILURE, OTHER, UNKNOWN = 0, 1, 2, 3
-CLASS_NAMES = {ANSWERED: "answered", FAILURE: "failure", OTHER: "other", UNKNOWN: "unknown"}
 
 
 def _class_map(cfg: CallFailureSettings) -> dict[str, int]:
