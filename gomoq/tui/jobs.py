@@ -47,7 +47,8 @@ def start_job(
         except BaseException as exc:  # every failure becomes words on screen, never a crash
             node.post_message(JobFailed(job, explain(exc), exc))
             return
-        if message is not None:
+        # A newer job of the same group cancelled this one: its answer is stale, drop it.
+        if message is not None and not worker.is_cancelled:
             node.post_message(message)
 
     worker: Worker[None] = node.run_worker(  # type: ignore[attr-defined]

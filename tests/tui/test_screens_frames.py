@@ -144,6 +144,12 @@ async def test_call_failures_multi_select_and_flag(frame_app: GomoqApp, recorder
         await wait_for(pilot, lambda: len(recorder.saved) == 1)
         assert sorted(recorder.saved[0][0]) == ["fc5", "fc6"]
         assert recorder.saved[0][1] == "flag"
+        await pilot.press("x")  # the highlighted contact only, nothing selected any more
+        await wait_for(pilot, lambda: len(recorder.saved) == 2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(recorder.saved) == 3)
+        assert [d for _, d, _ in recorder.saved[1:]] == ["delete", "remove_from_audiences"]
+        assert len(recorder.saved[1][0]) == 1
 
 
 async def test_attribute_group_set_value(frame_app: GomoqApp, recorder: Recorder) -> None:
@@ -163,6 +169,9 @@ async def test_attribute_group_set_value(frame_app: GomoqApp, recorder: Recorder
             pilot,
             lambda: screen.groups is not None and screen.groups["decision"][0] == "set_attribute",
         )
+        await pilot.press("F")
+        await wait_for(pilot, lambda: len(recorder.saved) == 2)
+        assert recorder.saved[1][1:] == ("flag", None)  # gomoq's own flag attribute
 
 
 async def test_missing_services_are_said_in_words(frame_app: GomoqApp) -> None:

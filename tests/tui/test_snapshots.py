@@ -17,6 +17,7 @@ from gomoq.tui.screens.attributes import AttributesScreen
 from gomoq.tui.screens.calls import CallsScreen
 from gomoq.tui.screens.contacts import ContactsScreen
 from gomoq.tui.screens.duplicates import DuplicatesScreen
+from gomoq.tui.screens.plan import PlanScreen
 from tests.tui import frames
 from tests.tui.conftest import PROFILE, wait_for
 
@@ -88,3 +89,42 @@ def test_attributes(snap_compare: SnapCompare) -> None:
 
 def test_help(snap_compare: SnapCompare) -> None:
     assert snap_compare(app(), press=["question_mark"], terminal_size=(120, 40))
+
+
+def saved_org_with_decisions() -> GomoqApp:
+    """The hand-made organisation written as the profile's real cache snapshot, with a merge
+    and an attribute fix decided (real decisions store, real planner)."""
+    from gomoq.cache.store import write_snapshot
+    from gomoq.tui import bridge
+
+    write_snapshot(PROFILE.name, frames.frames(), {})
+    findings = frames.findings()
+    payload = {"survivor": "c000", "losers": ["c001"], "fields": {}}
+    bridge.record_decisions(PROFILE, findings, ["fd1"], "merge", payload=payload)
+    fix = {"attribute": "age", "value": None}
+    ids = [f"fa{i}" for i in range(0, 40, 7)]
+    bridge.record_decisions(PROFILE, findings, ids, "set_attribute", payload=fix)
+    return GomoqApp(PROFILE, findings=findings, start_mode="plan")
+
+
+def test_plan(snap_compare: SnapCompare) -> None:
+    def ready(a: Any) -> bool:
+        s = a.screen
+        return (
+            isinstance(s, PlanScreen)
+            and a.source is not None
+            and "plan" not in s.running
+            and s.query_one("#plan-table").row_count > 0
+            and "First0" in str(s.query_one("#plan-table").get_row_at(0))
+        )
+
+    assert snap_compare(
+        saved_org_with_decisions(), terminal_size=(120, 40), run_before=until(ready)
+    )
+
+
+def test_history_without_runs(snap_compare: SnapCompare) -> None:
+    def ready(a: Any) -> bool:
+        return "No runs" in str(a.screen.query_one("#history-status").render())
+
+    assert snap_compare(app("history"), terminal_size=(120, 40), run_before=until(ready))

@@ -165,7 +165,7 @@ class AttributesScreen(WorkbenchScreen):
             return DecisionRecorded(finding_ids, decision, f"{group['field']}: {label}")
 
         self.recorded.append((group["field"], group["value"], decision, value))
-        self.start("decision", "Saving", work, show=False)
+        self.start("decision", "Saving", work, show=False, exclusive=False)
 
     def on_decision_recorded(self, message: DecisionRecorded) -> None:
         self.finish("decision")

@@ -76,13 +76,20 @@ class WorkbenchScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Rebuild the screen's view from the app's snapshot and findings."""
 
-    def start(self, job: str, label: str, fn: JobFn, *, show: bool = True) -> None:
-        """Run `fn` in a worker; with `show`, the job strip follows its progress."""
+    def start(
+        self, job: str, label: str, fn: JobFn, *, show: bool = True, exclusive: bool = True
+    ) -> None:
+        """Run `fn` in a worker; with `show`, the job strip follows its progress.
+
+        `exclusive` jobs (reads: search, detail, lists) cancel the previous one of the same name,
+        whose answer is then dropped; writes (decisions, sync, apply) pass `exclusive=False` so
+        that every one of them is reported.
+        """
         self._cancel = threading.Event()
         self.running.add(job)
         if show:
             self.query_one(JobBar).begin(label)
-        start_job(self, job, fn, cancel=self._cancel)
+        start_job(self, job, fn, cancel=self._cancel, exclusive=exclusive)
 
     def finish(self, job: str) -> None:
         """Mark `job` as ended and hide the strip when nothing runs."""

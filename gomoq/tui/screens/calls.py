@@ -147,7 +147,7 @@ class CallsScreen(WorkbenchScreen):
                 done, decision, f"{len(targets)} contact(s) {ACTIONS[decision]}"
             )
 
-        self.start("decision", "Saving", work, show=False)
+        self.start("decision", "Saving", work, show=False, exclusive=False)
 
     def on_decision_recorded(self, message: DecisionRecorded) -> None:
         self.finish("decision")

@@ -237,7 +237,7 @@ class DuplicatesScreen(WorkbenchScreen):
                 bridge.record_decisions(profile, findings, finding_ids, decision, payload=payload)
             return DecisionRecorded(finding_ids, decision, label)
 
-        self.start("decision", "Saving", work, show=False)
+        self.start("decision", "Saving", work, show=False, exclusive=False)
 
     def on_decision_recorded(self, message: DecisionRecorded) -> None:
         self.finish("decision")

@@ -94,7 +94,7 @@ class HistoryScreen(WorkbenchScreen):
                     "undo", bridge.undo_run(profile, run_id, progress, should_cancel)
                 )
 
-            self.start("undo", "Undoing", work)
+            self.start("undo", "Undoing", work, exclusive=False)
 
         question = (
             f"Undo run {run_id} ({run.get('kind')}, {run.get('state')})?\n\nEvery change it "

@@ -150,7 +150,7 @@ class OverviewScreen(WorkbenchScreen):
         def work(progress: ProgressFn, should_cancel: CancelFn) -> SyncFinished:
             return SyncFinished(bridge.sync(profile, progress, should_cancel))
 
-        self.start("sync", "Syncing", work)
+        self.start("sync", "Syncing", work, exclusive=False)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.finish("sync")

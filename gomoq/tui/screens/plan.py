@@ -172,7 +172,7 @@ class PlanScreen(WorkbenchScreen):
                     "apply", bridge.apply_plan(profile, plan, progress, should_cancel)
                 )
 
-            self.start("apply", "Applying", work)
+            self.start("apply", "Applying", work, exclusive=False)
 
         count = len(getattr(plan, "actions", []) or [])
         question = (
