@@ -11,13 +11,21 @@ Candidates (never all pairs; see `gomoq.checks.dup_keys`):
 
 Every candidate pair of contacts is scored from corroborating evidence: name similarity
 (`gomoq.checks.dup_names`: accents, transliteration variants, token order), same email, same
-city, and calls of one contact dialled to the other's number. Same number with clearly different
-names (and no shared email) is not a duplicate but a shared number (a family, a reception desk):
-one `shared_number` finding per number (severity info, action `review`, never `merge`).
+city, and calls of one contact dialled to the other's (different) number. The confidence is
+0.4 + 0.6 x name similarity for one number, 0.2 + 0.7 x name similarity for numbers one edit
+apart, plus 0.15 for the same email, 0.05 for the same city and 0.1 for the calls. `merge` needs
+the same name (similarity >= 0.85), or a partial name ("Jean" / "Jean-Marc") with the same
+email, or, for numbers one edit apart, with the same city; short of that the confidence stays
+just under `merge_confidence`. Same number with clearly different names (below
+`different_person_below`, and no shared email) is not a duplicate but a shared number (a
+family, a reception desk): one `shared_number` finding per number (severity info, action
+`review`, never `merge`); so is a number held by more than `max_same_number` contacts.
 
-Pairs at or above `min_confidence` are joined into clusters (union-find; a component larger
-than `max_cluster` is not trusted as a whole and falls back to its pairs). A cluster's confidence
-is its weakest link; its kind is `exact_duplicate` when all its members share one number, else
+Pairs at or above `merge_confidence` are joined into clusters (union-find; a component larger
+than `max_cluster` is not trusted as a whole and falls back to its pairs); a pair between
+`min_confidence` and `merge_confidence` not already inside one cluster is a cluster of its own
+(so a weak link never drags a sure pair down to review). A cluster's confidence is its weakest
+link; its kind is `exact_duplicate` when all its members share one number, else
 `near_duplicate`. Each member gets a row (shared `cluster_id`), suggested action `merge` when the
 confidence reaches `merge_confidence`, else `review`. An uncorroborated near pair (different
 names, no email, another city) scores below `min_confidence` and is not reported unless
@@ -39,7 +47,7 @@ import polars as pl
 from gomoq import phones as phone_lib
 from gomoq.checks.base import CheckInput
 from gomoq.checks.dup_keys import near_pairs
-from gomoq.checks.dup_names import STRONG, name_similarity, person_similarity
+from gomoq.checks.dup_names import PARTIAL, STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import finding_id, hash_text
 from gomoq.checks.settings import CheckSettings
@@ -210,16 +218,20 @@ def _score(
     s = pl.col("name_sim").fill_null(0.5)
     bonus = (
         0.15 * pl.col("same_email").cast(pl.Float64)
-        - 0.05 * pl.col("other_email").cast(pl.Float64)
         + 0.05 * pl.col("same_city").cast(pl.Float64)
         + 0.1 * (pl.col("dialled") & (pl.col("edit") != "same")).cast(pl.Float64)
     )
     exact_conf = 0.4 + 0.6 * s + bonus
     near_conf = 0.2 + 0.7 * s + bonus
     conf = pl.when(pl.col("edit") == "same").then(exact_conf).otherwise(near_conf)
-    # Merge needs the same name (STRONG) or a partial name and the same email: anything less
-    # stays just under the merge threshold, for review.
-    weak = (pl.col("name_sim").fill_null(0.0) < STRONG) & ~pl.col("same_email")
+    # Merge needs the same name (STRONG), or a partial name ("Jean" / "Jean-Marc") with the
+    # same email, or, for numbers one edit apart (relatives sharing a phone are the risk of
+    # same-number pairs, not of near ones), with the same city. Anything less stays just under
+    # the merge threshold, for review. Different emails are said, not scored: people have
+    # several addresses.
+    sim = pl.col("name_sim").fill_null(0.0)
+    near_partial = (pl.col("edit") != "same") & (sim >= PARTIAL) & pl.col("same_city")
+    weak = (sim < STRONG) & ~pl.col("same_email") & ~near_partial
     conf = pl.when(weak).then(pl.min_horizontal(conf, merge_confidence - 0.01)).otherwise(conf)
     return frame.with_columns(conf.clip(0.0, 0.99).round(2).alias("confidence"))
 
