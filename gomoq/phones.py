@@ -7,7 +7,9 @@ followed by `format_number(E164)`, `is_valid_number`, `is_possible_number`, `num
 
 - raw values are deduplicated first;
 - the common shapes are decided in vectorised polars: a string of ASCII (or Arabic-Indic /
-  fullwidth) digits with at most one leading `+` and space, dot or dash separators, written as
+  fullwidth) digits with at most one leading `+` and space, dot, dash or parenthesis
+  separators (maybe behind a short label such as "GSM: " and before a ";" or a short note,
+  which phonenumbers drops too), written as
   `+<cc><nsn>`, `00<cc><nsn>` (the region's IDD), `<region cc><nsn>`, `0<nsn>` or `<nsn>`. The
   country code is found the way `phonenumbers` finds it (the first 1-3 digit prefix that is a
   known calling code) and the national number is classified with the regular expressions of
