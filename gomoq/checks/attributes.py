@@ -63,10 +63,9 @@ MAX_TEXT: Final = 1000
 
 EMAIL_RE: Final = r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"
 PHONE_RE: Final = r"^[0-9 +()./-]{3,20}$"
-DATE_RE: Final = r"^(\d{4}-\d{2}-\d{2})$"
+DATE_RE: Final = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_RE: Final = (
-    r"^(?<date>\d{4}-\d{2}-\d{2})T(?<h>\d{2}):(?<m>\d{2})(?::(?<s>\d{2})(?:\.\d{1,9})?)?"
-    r"(?:Z|[+-](?<oh>\d{2}):(?<om>\d{2}))$"
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$"
 )
 URL_RE: Final = (
     r"^(?i:https?)://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::\d*)?(?:[/?#]\S*)?$"
@@ -74,28 +73,26 @@ URL_RE: Final = (
 
 
 def _is_date(value: pl.Expr) -> pl.Expr:
-    """True where `value` is an accepted date or date-time (calendar and clock checked)."""
-    plain = value.str.extract(DATE_RE, 1)
-    parts = value.str.extract_groups(DATETIME_RE)
-    stamp_date = parts.struct.field("date")
-    date_ok = pl.coalesce(plain, stamp_date).str.to_date("%Y-%m-%d", strict=False).is_not_null()
+    """True where `value` is an accepted date or date-time (calendar and clock checked).
 
-    def in_range(name: str, top: int) -> pl.Expr:
-        part = parts.struct.field(name)
-        return part.is_null() | (part.cast(pl.Int32, strict=False) <= top)
+    The shape is checked by an anchored regex, the parts then read at fixed positions (capture
+    groups cost ~20x more at a million rows)."""
+    plain = value.str.contains(DATE_RE)
+    stamp = value.str.contains(DATETIME_RE)
+    day_ok = value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
 
+    def num(offset: int, length: int) -> pl.Expr:
+        return value.str.slice(offset, length).cast(pl.Int32, strict=False)
+
+    has_seconds = value.str.slice(16, 1) == ":"
+    zulu = value.str.ends_with("Z")
     clock_ok = (
-        pl.when(plain.is_not_null())
-        .then(pl.lit(True))
-        .otherwise(
-            in_range("h", 23)
-            & in_range("m", 59)
-            & in_range("s", 59)
-            & in_range("oh", 23)
-            & in_range("om", 59)
-        )
+        (num(11, 2) <= 23)
+        & (num(14, 2) <= 59)
+        & (~has_seconds | (num(17, 2) <= 59))
+        & (zulu | ((num(-5, 2) <= 23) & (num(-2, 2) <= 59)))
     )
-    return (plain.is_not_null() | stamp_date.is_not_null()) & date_ok & clock_ok
+    return ((plain | (stamp & clock_ok)) & day_ok).fill_null(False)
 
 
 def _is_email(value: pl.Expr) -> pl.Expr:
