@@ -199,3 +199,44 @@ def _call_time(t: int, start: int, end: int) -> int:
     rest = t % DAY_MS
     t2 = t - rest + 8 * HOUR_MS + rest * 11 // 24
     return t2 if start <= t2 < end else t
+
+
+INACTIVE_DAYS = 120
+MAX_CALLS = 10  # per contact: the id time field of chunk k starts at k * chunk size * MAX_CALLS
+
+# (contact id, phone as stored, creation time in ms, call mode): what a contact's calls need.
+CallSpec = tuple[str, str, int, str]
+
+
+def calls_for_chunk(
+    seed: int, chunk: int, chunk_size: int, org_id: str, specs: list[CallSpec], now_ms: int
+) -> tuple[list[CallRow], list[str]]:
+    """The calls of one chunk of contacts, and the ids of those with no recent answered call.
+
+    Each chunk draws from its own generator seeded by (seed, chunk), so the calls are the same
+    whether chunks are built in this process or in a worker process.
+    """
+    rng = random.Random(f"gomoq-calls:{seed}:{chunk}")
+    clock = Clock()
+    id_ms = now_ms + chunk * chunk_size * MAX_CALLS
+    limit = now_ms - INACTIVE_DAYS * DAY_MS
+    rows: list[CallRow] = []
+    inactive: list[str] = []
+    for contact_id, phone, created_ms, mode in specs:
+        calls, last_answered = make_calls(
+            rng,
+            clock,
+            org_id=org_id,
+            contact_id=contact_id,
+            phone=phone,
+            created_ms=created_ms,
+            now_ms=now_ms,
+            mode=mode,
+            inactive_days=INACTIVE_DAYS,
+            id_ms=id_ms,
+        )
+        id_ms += len(calls)
+        rows.extend(calls)
+        if last_answered is None or last_answered < limit:
+            inactive.append(contact_id)
+    return rows, inactive

@@ -33,13 +33,14 @@ import orjson
 from gomoq.errors import UsageError
 from gomoq.progress import ProgressEvent, ProgressFn
 from gomoq.sandbox import db as sandbox_db
-from gomoq.sandbox.gen_calls import DAY_MS, CallRow, Clock, make_calls, uuid4
+from gomoq.sandbox.gen_calls import DAY_MS, INACTIVE_DAYS, CallRow, CallSpec, Clock, uuid4
+from gomoq.sandbox.gen_callsink import INSERT_CALL, InlineCalls, ProcessCalls
 from gomoq.sandbox.gen_org import make_org, write_definitions_and_audiences
 from gomoq.sandbox.gen_people import Person, PersonMaker
 from gomoq.secrets import register_secret
 
-INACTIVE_DAYS = 120
 CHUNK = 20_000
+PARALLEL_FROM = 50_000  # contacts: from here on a worker process builds the calls
 _SECONDARY_INDEXES = (
     "contacts_phone",
     "contacts_created",
@@ -145,37 +146,55 @@ def generate_organisation(
     anchor = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     now_ms = int(anchor.timestamp() * 1000)
     rng = random.Random(seed)
+    cache_kib = min(800_000, 2_000 + contacts // 2)
     conn = sandbox_db.connect(db_path)
+    side_path = db_path.with_name(db_path.name + ".contacts-part")
+    parallel = contacts >= PARALLEL_FROM
+    sink: InlineCalls | ProcessCalls | None = None
+    writing = False
     try:
         if conn.execute("SELECT 1 FROM contacts LIMIT 1").fetchone() is not None:
             raise NotEmpty(f"The sandbox database {db_path} already holds contacts.")
+        writing = True
         org = make_org(rng, seed, api_key)
         register_secret(org["api_key"])
         clock = Clock()
         # Bulk-load settings: the rollback journal in memory (a fresh file has no pages to save,
-        # and an exception still rolls back), no fsync, and a cache big enough to hold the
-        # random-UUID key indexes of millions of calls. WAL and NORMAL come back at the end.
-        conn.execute("PRAGMA journal_mode = MEMORY")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"PRAGMA cache_size = {-min(800_000, 200 + contacts // 2)}")
+        # and an exception still rolls back), no fsync, a big page cache. WAL and NORMAL come
+        # back at the end.
+        _bulk_mode(conn, cache_kib)
         conn.execute("BEGIN")
         for index in _SECONDARY_INDEXES:
             conn.execute(f"DROP INDEX IF EXISTS {index}")
         audiences = write_definitions_and_audiences(conn, rng, org, clock, now_ms)
         builder = _Builder(rng, clock, org, rates, now_ms, audiences, contacts)
-        writer = _Writer(conn)
-        calls = memberships = 0
+        if parallel:  # calls by a worker process into db_path; contacts into a side file
+            conn.execute("COMMIT")
+            rows_conn = _side_database(side_path, cache_kib)
+            sink = ProcessCalls(db_path, seed, CHUNK, org["org_id"], now_ms, cache_kib)
+        else:
+            rows_conn = conn
+            sink = InlineCalls(seed, CHUNK, org["org_id"], now_ms)
+        writer = _Writer(rows_conn)
+        memberships = 0
         try:
-            for start in range(0, contacts, CHUNK):
+            for chunk, start in enumerate(range(0, contacts, CHUNK)):
                 stop = min(contacts, start + CHUNK)
-                chunk = builder.build(start, stop)
-                writer.put(chunk)
-                calls += len(chunk[1])
-                memberships += len(chunk[2])
+                contact_rows, member_rows, specs = builder.build(start, stop)
+                writer.put((contact_rows, sink.submit(chunk, specs), member_rows))
+                memberships += len(member_rows)
                 report(ProgressEvent("generate", stop, contacts, "contacts"))
         finally:
             writer.close()
         report(ProgressEvent("generate", contacts, contacts, "contacts", "building indexes"))
+        sink.finish()
+        if parallel:
+            rows_conn.execute("COMMIT")
+            rows_conn.close()
+            conn.execute("ATTACH DATABASE ? AS part", (str(side_path),))
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO contacts SELECT * FROM part.contacts ORDER BY seq")
+            conn.execute("INSERT INTO audience_members SELECT * FROM part.audience_members")
         schema = resources.files("gomoq.sandbox").joinpath("schema.sql").read_text("utf-8")
         for statement in schema.split(";"):
             if "CREATE INDEX" in statement:
@@ -187,14 +206,23 @@ def generate_organisation(
         sandbox_db.set_meta(conn, "generated_at", sandbox_db.now_iso())
         sandbox_db.set_meta(conn, "reference_time", clock.iso(now_ms))
         conn.execute("COMMIT")
+        if parallel:
+            conn.execute("DETACH DATABASE part")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
+        if sink is not None:
+            sink.abort()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if writing:
+            _empty(conn)
         raise
     finally:
         conn.close()
+        for leftover in (side_path, Path(f"{side_path}-journal")):
+            leftover.unlink(missing_ok=True)
+    builder.people.truth.inactive = sink.inactive
     truth = builder.truth(seed, contacts, rates, clock.iso(now_ms))
     target = truth_path(db_path)
     tmp = target.with_name(target.name + ".tmp")
@@ -207,7 +235,7 @@ def generate_organisation(
         org_id=org["org_id"],
         api_key=org["api_key"],
         contacts=contacts,
-        calls=calls,
+        calls=sink.count,
         audiences=len(audiences),
         memberships=memberships,
         attribute_definitions=len(builder.attribute_names),
@@ -222,14 +250,36 @@ _INSERT_CONTACT = (
     " gender, channels, custom_attributes, created_at, updated_at)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-_INSERT_CALL = (
-    "INSERT INTO calls (id, organization_id, contact_id, phone_number, status, direction,"
-    " created_at, answered_at, ended_at, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
-)
 _INSERT_MEMBER = (
     "INSERT INTO audience_members (audience_id, contact_id, status, joined_at, exited_at)"
     " VALUES (?,?,?,?,?)"
 )
+
+
+def _bulk_mode(conn: sqlite3.Connection, cache_kib: int) -> None:
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute(f"PRAGMA cache_size = {-cache_kib}")
+
+
+def _side_database(path: Path, cache_kib: int) -> sqlite3.Connection:
+    """A fresh side file with the sandbox schema, for contacts and memberships."""
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        leftover.unlink(missing_ok=True)
+    side = sandbox_db.connect(path)
+    _bulk_mode(side, cache_kib)
+    for index in _SECONDARY_INDEXES:
+        side.execute(f"DROP INDEX IF EXISTS {index}")
+    side.execute("BEGIN")
+    return side
+
+
+def _empty(conn: sqlite3.Connection) -> None:
+    """After a failure: remove what a generation may have committed (the file was empty)."""
+    if conn.in_transaction:
+        return
+    for table in ("calls", "audience_members", "audiences", "custom_attributes", "contacts"):
+        conn.execute(f"DELETE FROM {table}")
 
 
 class _Writer:
@@ -253,7 +303,7 @@ class _Writer:
                 continue  # keep draining so that `put` never blocks forever
             try:
                 self.conn.executemany(_INSERT_CONTACT, chunk[0])
-                self.conn.executemany(_INSERT_CALL, chunk[1])
+                self.conn.executemany(INSERT_CALL, chunk[1])
                 self.conn.executemany(_INSERT_MEMBER, chunk[2])
             except BaseException as exc:  # re-raised on the main thread
                 self.error = exc
@@ -296,16 +346,15 @@ class _Builder:
         self.attribute_names = self.people.attribute_names
         self.span_ms = 3 * 365 * DAY_MS
         self.first_ms = now_ms - self.span_ms
-        self.call_id_ms = now_ms  # time field of the next call's UUIDv7 (see make_calls)
 
     def build(
         self, start: int, stop: int
-    ) -> tuple[list[tuple[Any, ...]], list[CallRow], list[tuple[Any, ...]]]:
-        """Rows of contacts start..stop-1 (0-based), their calls and their memberships."""
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[CallSpec]]:
+        """Rows of contacts start..stop-1 (0-based), their memberships and their call specs."""
         rng, clock = self.rng, self.clock
         contact_rows: list[tuple[Any, ...]] = []
-        call_rows: list[CallRow] = []
         member_rows: list[tuple[Any, ...]] = []
+        specs: list[CallSpec] = []
         step = max(1, self.span_ms // max(1, self.total))
         for i in range(start, stop):
             created = self.first_ms + (self.span_ms * i) // max(1, self.total)
@@ -338,22 +387,7 @@ class _Builder:
                     clock.iso(updated),
                 )
             )
-            calls, last_answered = make_calls(
-                rng,
-                clock,
-                org_id=self.org_id,
-                contact_id=contact_id,
-                phone=person.phone,
-                created_ms=created,
-                now_ms=self.now_ms,
-                mode=person.call_mode,
-                inactive_days=INACTIVE_DAYS,
-                id_ms=self.call_id_ms,
-            )
-            self.call_id_ms += len(calls)
-            call_rows.extend(calls)
-            if last_answered is None or last_answered < self.now_ms - INACTIVE_DAYS * DAY_MS:
-                self.people.truth.inactive.append(contact_id)
+            specs.append((contact_id, person.phone, created, person.call_mode))
             for audience_id, _name, audience_ms, share in self.audiences:
                 p = share(person)
                 if p and rng.random() < p:
@@ -365,7 +399,7 @@ class _Builder:
                         status = "exited"
                         exited = clock.iso(joined + int(rng.random() * (self.now_ms - joined)))
                     member_rows.append((audience_id, contact_id, status, clock.iso(joined), exited))
-        return contact_rows, call_rows, member_rows
+        return contact_rows, member_rows, specs
 
     def truth(self, seed: int, contacts: int, rates: PlantRates, reference: str) -> dict[str, Any]:
         """The ground truth document (see the README for its format)."""

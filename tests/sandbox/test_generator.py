@@ -130,3 +130,48 @@ def test_clock_formats_like_datetime() -> None:
     for ms in [0, 86_399_999, 1_700_000_000_000] + [rng.randrange(2 * 10**12) for _ in range(500)]:
         expected = datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
         assert clock.iso(ms) == expected[:-3] + "Z"
+
+
+def test_worker_process_gives_the_same_organisation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gomoq.sandbox import generator
+
+    monkeypatch.setattr(generator, "CHUNK", 100)
+    inline = generate_organisation(tmp_path / "inline.sqlite3", contacts=450, seed=9, now=NOW)
+    monkeypatch.setattr(generator, "PARALLEL_FROM", 1)
+    worker = generate_organisation(tmp_path / "worker.sqlite3", contacts=450, seed=9, now=NOW)
+    assert dump(inline.db_path) == dump(worker.db_path)
+    assert inline.truth_path.read_bytes() == worker.truth_path.read_bytes()
+    assert worker.calls == inline.calls > 450
+    assert not list(tmp_path.glob("*contacts-part*"))
+
+
+def test_refusal_leaves_the_existing_organisation_alone(tmp_path: Path) -> None:
+    path = tmp_path / "org.sqlite3"
+    generate_organisation(path, contacts=30, seed=3, now=NOW)
+    before = dump(path)
+    with pytest.raises(NotEmpty):
+        generate_organisation(path, contacts=30, seed=4, now=NOW)
+    assert dump(path) == before
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_failure_leaves_an_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    from gomoq.sandbox import generator
+
+    if parallel:
+        monkeypatch.setattr(generator, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(generator, "CHUNK", 20)
+    path = tmp_path / "org.sqlite3"
+
+    def explode(event: object) -> None:
+        if getattr(event, "done", 0) >= 40:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        generate_organisation(path, contacts=60, seed=3, now=NOW, progress=explode)
+    assert all(rows == [] for name, rows in dump(path).items() if name != "meta")
+    generate_organisation(path, contacts=60, seed=3, now=NOW)  # and it can be filled again
