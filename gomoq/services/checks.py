@@ -85,9 +85,11 @@ class CheckRun:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def reaches(self, level: str) -> bool:
-        """True when some shown, undismissed finding is at least as severe as `level`."""
+        """True when some undismissed finding is at least as severe as `level` (dismissed
+        ones never count, even when shown with `include_dismissed`)."""
         wanted = [s for s in SEVERITIES if SEVERITY_RANK[s] <= SEVERITY_RANK[level]]
-        return bool(self.findings.filter(pl.col("severity").is_in(wanted)).height)
+        live = pl.col("decision").fill_null("") != "dismissed"
+        return bool(self.findings.filter(pl.col("severity").is_in(wanted) & live).height)
 
 
 def settings_for(profile: Profile) -> CheckSettings:

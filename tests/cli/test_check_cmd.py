@@ -145,6 +145,8 @@ def test_decide_dismiss_hides_and_undo_restores(
         "dismissed",
         "dismissed",
     ]
+    # Shown, but dismissed findings never make the run fail.
+    assert run("check", "--format", "json", "--include-dismissed").exit_code == 0
     assert run("decide", errors[0], "--undo").exit_code == 0
     assert run("check", "--format", "json").exit_code == 1
 
