@@ -91,8 +91,12 @@ def one_run(args: argparse.Namespace, run: int) -> tuple[float, float, float, fl
         flagged = svc.apply(profile, flags)
         flag_s = time.monotonic() - started
         assert flagged.done == args.flags, flagged.messages[:5]
+        journal = Journal(connect())
+        by_id = sum(1 for s in journal.steps(flagged.run_id) if s.kind == "update")
+        upserts = sum(1 for s in journal.steps(flagged.run_id) if s.kind == "upsert")
         print(
-            f"run {run}: {args.flags:,} flags: {flagged.requests} requests, {flag_s:.2f} s",
+            f"run {run}: {args.flags:,} flags: {flagged.requests} requests ({upserts} upserts, "
+            f"{by_id} by id for contacts sharing a stored phone), {flag_s:.2f} s",
             flush=True,
         )
 
@@ -105,7 +109,6 @@ def one_run(args: argparse.Namespace, run: int) -> tuple[float, float, float, fl
         merged = svc.apply(profile, merges)
         merge_s = time.monotonic() - started
         assert merged.done == args.merges and merged.failed == 0, merged.messages[:5]
-        journal = Journal(connect())
         steps = len(journal.steps(merged.run_id))
         # every step is one request; each merge also re-read its two contacts first
         per_merge = (steps + 2 * args.merges) / args.merges

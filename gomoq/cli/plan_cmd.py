@@ -74,6 +74,8 @@ def _summary(result: Any, fmt: str) -> None:
             click.echo(json.dumps(asdict(result), indent=2))
         else:
             click.echo(f"Dry run: {result.pending} units of work would be sent; nothing was.")
+            for line in result.messages:
+                click.echo(f"  {line}")
         return
     if fmt == "json":
         click.echo(json.dumps(asdict(result), indent=2))

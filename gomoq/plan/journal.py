@@ -154,6 +154,7 @@ class Journal:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        conn.row_factory = sqlite3.Row
         if conn.isolation_level is not None:
             conn.isolation_level = None
         ensure_schema(conn)

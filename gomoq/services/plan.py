@@ -255,7 +255,15 @@ def undo(
         )
     units = undo_units(journal, run_id)
     if dry_run:
-        return RunResult("(dry run)", "undo", "dry-run", pending=len(units), dry_run=True)
+        described = [
+            f"{aid}: {'restore contacts ' + ', '.join(data.get('touches', []))}"
+            if kind == "restore"
+            else f"{aid}: set {data['attribute']} of {cid} back to {data['value']!r}"
+            for aid, kind, cid, data in units
+        ]
+        return RunResult(
+            "(dry run)", "undo", "dry-run", pending=len(units), messages=described, dry_run=True
+        )
     options = json.loads(run["options_json"])
     undo_id = journal.new_run(
         profile.name, "undo", {"undo_of": run_id}, undo_of=run_id, options=options

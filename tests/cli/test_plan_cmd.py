@@ -60,6 +60,10 @@ def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: P
         listed = run("history", "--format", "json")
         runs = json.loads(listed.stdout)
         assert runs[0]["run_id"] == result["run_id"] and runs[0]["state"] == "done"
+        preview = run("undo", result["run_id"], "--dry-run")
+        assert preview.exit_code == 0, preview.output
+        assert f"restore contacts {b}" in preview.stdout
+        assert f"set dq_flag of {a} back to None" in preview.stdout
         undone = run("undo", result["run_id"], "--yes")
         assert undone.exit_code == 0, undone.output
         assert "done 2" in undone.output
