@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from gomoq.sandbox import paging
 from gomoq.sandbox.db import now_iso
 from gomoq.sandbox.state import SandboxState, dumps
 
@@ -117,10 +119,27 @@ def insert(
             stamp,
         ),
     )
-    state.contacts_changed(appended=appended)
     row = fetch(state, contact_id, include_deleted=True)
     assert row is not None
+    if appended:
+        state.contacts_changed(map_kept=True)
+    else:
+        _adjust_map(state, lambda m: paging.after_insert(state.conn, m, _key(row)))
     return row
+
+
+def _key(row: sqlite3.Row) -> tuple[str, int]:
+    return (row["created_at"], row["seq"])
+
+
+def _adjust_map(state: SandboxState, adjust: Callable[[paging.BoundaryMap], None]) -> None:
+    """Keep the page map right after a create or delete in the middle of createdAt order."""
+    current = state.page_index
+    if current is not None and current.generation == state.order_generation:
+        adjust(current)
+        state.contacts_changed(map_kept=True)
+    else:
+        state.contacts_changed()
 
 
 def update(
@@ -166,9 +185,15 @@ def update(
 def soft_delete(state: SandboxState, contact_id: str) -> str:
     """Mark a contact deleted; returns the deletion time."""
     stamp = now_iso()
+    row = state.conn.execute(
+        "SELECT created_at, seq FROM contacts WHERE id = ?", (contact_id,)
+    ).fetchone()
     state.conn.execute(
         "UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?",
         (stamp, stamp, contact_id),
     )
-    state.contacts_changed()
+    if row is None:
+        state.contacts_changed()
+    else:
+        _adjust_map(state, lambda m: paging.after_delete(state.conn, m, _key(row)))
     return stamp

@@ -9,6 +9,7 @@ rowids from there, and the page's rows are read by rowid. Shallow pages skip the
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,68 @@ def build_map(
         f"WHERE rn % {STEP} = 1 ORDER BY created_at, seq"
     ).fetchall()
     return BoundaryMap(generation, [(row[0], row[1]) for row in rows])
+
+
+def _neighbour(
+    conn: sqlite3.Connection, spec: Ordered, key: tuple[str, int], *, after: bool
+) -> tuple[str, int] | None:
+    """The key just after (or before) `key` among the rows now in the index."""
+    created_at, seq = key
+    head = f"SELECT created_at, seq FROM {spec.table} INDEXED BY {spec.index} WHERE {spec.where}"
+    if after:
+        row = (
+            conn.execute(
+                f"{head} AND created_at = ? AND seq > ? ORDER BY seq LIMIT 1", (created_at, seq)
+            ).fetchone()
+            or conn.execute(
+                f"{head} AND created_at > ? ORDER BY created_at, seq LIMIT 1", (created_at,)
+            ).fetchone()
+        )
+    else:
+        row = (
+            conn.execute(
+                f"{head} AND created_at = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
+                (created_at, seq),
+            ).fetchone()
+            or conn.execute(
+                f"{head} AND created_at < ? ORDER BY created_at DESC, seq DESC LIMIT 1",
+                (created_at,),
+            ).fetchone()
+        )
+    return None if row is None else (row[0], row[1])
+
+
+def after_delete(
+    conn: sqlite3.Connection,
+    boundary: BoundaryMap,
+    key: tuple[str, int],
+    spec: Ordered = LIVE_CONTACTS,
+) -> None:
+    """Adjust the map in place after the row `key` left the index: every later boundary moves
+    one row forward (one index probe per boundary, instead of a full rebuild)."""
+    first = bisect.bisect_left(boundary.keys, key)
+    keys = boundary.keys[:first]
+    for old in boundary.keys[first:]:
+        new = _neighbour(conn, spec, old, after=True)
+        if new is None:
+            break
+        keys.append(new)
+    boundary.keys = keys
+
+
+def after_insert(
+    conn: sqlite3.Connection,
+    boundary: BoundaryMap,
+    key: tuple[str, int],
+    spec: Ordered = LIVE_CONTACTS,
+) -> None:
+    """Adjust the map in place after the row `key` entered the index: every later boundary
+    moves one row back."""
+    first = bisect.bisect_right(boundary.keys, key)
+    for index in range(first, len(boundary.keys)):
+        new = _neighbour(conn, spec, boundary.keys[index], after=False)
+        if new is not None:
+            boundary.keys[index] = new
 
 
 def rows_asc(

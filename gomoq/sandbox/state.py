@@ -66,14 +66,14 @@ class SandboxState:
     calls_total: int | None = None
     warmed: bool = False  # set once the start-up page-map build is over (runner only)
 
-    def contacts_changed(self, *, appended: bool = False) -> None:
+    def contacts_changed(self, *, map_kept: bool = False) -> None:
         """Call after any write that adds, removes or re-orders live contacts.
 
-        `appended`: the only change is a contact added after every other in createdAt order,
-        which moves no existing position, so the page map stays valid.
+        `map_kept`: the page map was adjusted to the change (or the change, a contact added
+        after every other in createdAt order, moved no position), so it stays valid.
         """
         self.contacts_generation += 1
-        if not appended:
+        if not map_kept:
             self.order_generation += 1
 
     def live_count(self) -> int:

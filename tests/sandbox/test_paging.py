@@ -94,3 +94,52 @@ async def test_deep_call_pages_match_offset_order(tmp_path: Path) -> None:
             assert body["meta"]["total"] == 3000 and not body["meta"]["hasNextPage"]
     assert app.sandbox.calls_index is not None
     app.close()
+
+
+async def test_map_follows_creates_and_deletes_in_the_middle(tmp_path: Path) -> None:
+    from gomoq.sandbox import editor
+    from gomoq.sandbox.settings import Faults
+
+    db = build_small_org(tmp_path / "drift.sqlite3", contacts=3500)
+    app = create_app(db, SandboxSettings(rate_limit=0, faults=Faults(seed=2)))
+    state = app.sandbox
+    conn = state.conn
+    conn.execute(
+        "UPDATE contacts SET created_at = '2024-02-01T12:00:00.000Z' "
+        "WHERE seq BETWEEN 1500 AND 2600"
+    )  # ties across a boundary
+    state.contacts_changed()
+
+    async def all_ids(c: httpx.AsyncClient, order: str) -> list[str]:
+        got: list[str] = []
+        for page in range(1, 50):
+            body = (
+                await c.get("/api/contact", params={"page": page, "limit": 100, "sortOrder": order})
+            ).json()
+            got += [x["id"] for x in body["data"]]
+            if not body["meta"]["hasNextPage"]:
+                return got
+        raise AssertionError("too many pages")
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://s", headers={"X-API-Key": KEY}
+    ) as c:
+        await all_ids(c, "asc")
+        kept = state.page_index
+        assert kept is not None
+        for position in ("random", "start", "random", "end", "random"):
+            state.settings.faults.drift_position = position  # type: ignore[assignment]
+            for _ in range(7):
+                editor.create_contact(state)
+                editor.delete_contact(state)
+            editor.delete_contact(state)
+            expected = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY created_at, seq"
+                )
+            ]
+            assert await all_ids(c, "asc") == expected, position
+            assert await all_ids(c, "desc") == expected[::-1], position
+        assert state.page_index is kept  # adjusted in place, never rebuilt
+    app.close()
