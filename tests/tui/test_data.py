@@ -16,6 +16,7 @@ from gomoq.tui.data import (
     contact_detail,
     describe_age,
     duplicate_queue,
+    finding_filter,
     merge_payload,
     overview_cards,
     record_trend,
@@ -99,3 +100,13 @@ def test_cards_compare_with_the_previous_sync_and_trend_is_kept() -> None:
     assert trend_totals(history) == [4, 2]
     assert describe_age(t0, t0 + timedelta(minutes=5)) == "5 min ago"
     assert describe_age(None) == "never"
+
+
+def test_finding_words_filter_contacts_by_their_findings() -> None:
+    findings = frames.findings()
+    rest, ids = finding_filter("first check:attributes", findings)
+    assert rest == "first" and ids is not None
+    assert sorted(ids) == [f"c{i:03d}" for i in range(0, 40, 7)]
+    _, ids = finding_filter("severity:error check:phones", findings)
+    assert ids is not None and ids.to_list() == ["c010"]
+    assert finding_filter("city:fès", findings) == ("city:fès", None)

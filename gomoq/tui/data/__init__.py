@@ -13,6 +13,7 @@ from gomoq.tui.data.contacts import (
     ContactIndex,
     call_timeline,
     contact_detail,
+    finding_filter,
 )
 from gomoq.tui.data.lists import (
     FAILED_STATUSES,
@@ -72,6 +73,7 @@ __all__ = [
     "custom_attributes_text",
     "describe_age",
     "duplicate_queue",
+    "finding_filter",
     "merge_payload",
     "overview_cards",
     "record_trend",

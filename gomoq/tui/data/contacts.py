@@ -138,3 +138,30 @@ def call_timeline(source: TableSource, contact_id: str, limit: int = 50) -> pl.D
         .collect()
         .tail(limit)
     )
+
+
+FINDING_FILTERS = ("check", "severity", "kind")
+"""Search words `check:X`, `severity:X`, `kind:X` keep contacts with such findings."""
+
+
+def finding_filter(query: str, findings: pl.DataFrame) -> tuple[str, pl.Series | None]:
+    """Split `check:`/`severity:`/`kind:` words out of `query`.
+
+    Returns the rest of the query and the ids of contacts having a finding that matches every
+    such word (None when the query has none).
+    """
+    rest: list[str] = []
+    mask = pl.repeat(True, findings.height, eager=True)
+    used = False
+    for word in query.split():
+        name, _, value = word.partition(":")
+        if value and name.lower() in FINDING_FILTERS:
+            used = True
+            col = findings.get_column(name.lower()).fill_null("").str.to_lowercase()
+            mask = mask & col.str.contains(value.lower(), literal=True)
+        else:
+            rest.append(word)
+    if not used:
+        return query, None
+    ids = findings.filter(mask).get_column("contact_id").drop_nulls().unique()
+    return " ".join(rest), ids

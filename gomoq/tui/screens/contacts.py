@@ -21,6 +21,7 @@ from gomoq.tui.data import (
     ContactDetail,
     ContactIndex,
     contact_detail,
+    finding_filter,
 )
 from gomoq.tui.messages import (
     ContactDetailLoaded,
@@ -92,7 +93,11 @@ class ContactsScreen(WorkbenchScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="contacts"):
-            yield Input(placeholder="Search name, phone, email, city… (city:rabat)", id="search")
+            yield Input(
+                placeholder="Search name, phone, email, city…  (city:rabat, check:phones,"
+                " severity:error)",
+                id="search",
+            )
             yield Label("Loading contacts…", id="contacts-status")
             with Horizontal(id="contacts-main"):
                 yield Vertical(id="table-slot")
@@ -152,13 +157,14 @@ class ContactsScreen(WorkbenchScreen):
         index = self.index
         if index is None:
             return
-        only = None
-        if self.only_findings:
-            only = self.workbench.findings.get_column("contact_id").drop_nulls().unique()
+        findings, only_findings = self.workbench.findings, self.only_findings
 
         def work(_p: ProgressFn, should_cancel: CancelFn) -> ContactsSearched | None:
             started = time.perf_counter()
-            frame = index.search(query, only_ids=only)
+            text, only = finding_filter(query, findings)
+            if only is None and only_findings:
+                only = findings.get_column("contact_id").drop_nulls().unique()
+            frame = index.search(text, only_ids=only)
             if should_cancel():
                 return None
             backend = FixedWidthBackend(frame.select(LIST_COLUMNS), LIST_WIDTHS)
