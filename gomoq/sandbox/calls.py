@@ -199,10 +199,14 @@ async def _run_export(state: SandboxState, export_id: str, filters: dict[str, An
     remaining = state.settings.export_delay_ms / 1000 - (time.monotonic() - started)
     if remaining > 0:
         await asyncio.sleep(remaining)
-    state.conn.execute(
-        "UPDATE call_exports SET status = ?, completed_at = ?, row_count = ?, csv = ? WHERE id = ?",
-        (status, sdb.now_iso(), count, data, export_id),
-    )
+    try:
+        state.conn.execute(
+            "UPDATE call_exports SET status = ?, completed_at = ?, row_count = ?, csv = ? "
+            "WHERE id = ?",
+            (status, sdb.now_iso(), count, data, export_id),
+        )
+    except sqlite3.ProgrammingError:  # the app was closed meanwhile (shutdown, end of a test)
+        return
 
 
 async def start_export(request: Request) -> Response:
