@@ -46,8 +46,8 @@ WHERE = {
     "duplicates": "d reviews them",
     "call_failures": "f lists them",
     "attributes": "a audits them",
-    "phones": "c, search check:phones",
-    "inactivity": "c, search check:inact",
+    "phones": "c, then search\ncheck:phones",
+    "inactivity": "c, then search\ncheck:inactivity",
 }
 
 
