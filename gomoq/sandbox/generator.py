@@ -146,7 +146,7 @@ def generate_organisation(
     anchor = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     now_ms = int(anchor.timestamp() * 1000)
     rng = random.Random(seed)
-    cache_kib = min(800_000, 2_000 + contacts // 2)
+    cache_kib = min(200_000, 2_000 + contacts // 5)
     conn = sandbox_db.connect(db_path)
     side_path = db_path.with_name(db_path.name + ".contacts-part")
     parallel = contacts >= PARALLEL_FROM
@@ -257,6 +257,7 @@ _INSERT_MEMBER = (
 
 
 def _bulk_mode(conn: sqlite3.Connection, cache_kib: int) -> None:
+    conn.execute("PRAGMA threads = 2")  # CREATE INDEX may sort with a helper thread
     conn.execute("PRAGMA journal_mode = MEMORY")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute(f"PRAGMA cache_size = {-cache_kib}")
