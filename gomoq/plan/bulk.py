@@ -37,7 +37,9 @@ async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:
     in_flight: set[int] = set()
     for step in shared:
         if step.kind == "upsert" and step.state not in STEP_FINAL:
-            in_flight.update(int(r["seq"]) for r in step.payload["rows"])
+            for r in step.payload["rows"]:
+                in_flight.add(int(r["seq"]))
+                in_flight.update(int(seq) for seq, _cid in r.get("group", []))
     own = j.units_with_steps(run)
     fresh = [
         u
@@ -98,6 +100,7 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
 
     rows: list[dict[str, Any]] = []
     by_id: dict[int, list[st.Step]] = {}
+    sharing: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
     conflicts: dict[str, list[int]] = defaultdict(list)
     unchanged: list[int] = []
     saved: dict[str, dict[str, Any]] = {}
@@ -121,21 +124,45 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
         shared = engine.shared_phones
         if shared is None or row["primaryPhone"] in shared:
             # upsert would match the oldest contact holding this phone, maybe not this one
-            body = {"customAttributes": row["customAttributes"]}
-            by_id[unit.seq] = [("update", {"contact_id": cid, "body": body})]
+            sharing.setdefault(row["primaryPhone"], []).append((unit.seq, cid, row))
             continue
         rows.append({"seq": unit.seq, "contact_id": cid, "row": row})
+    for phone, members in sharing.items():
+        holders = set((engine.shared_phones or {}).get(phone, ()))
+        same = all(m[2] == members[0][2] for m in members)
+        if holders and same and holders <= {cid for _s, cid, _r in members}:
+            # every live holder of this phone wants this very row: wherever upsert lands, it
+            # lands right; the holders it did not reach are then written by id
+            seq, cid, row = members[0]
+            group = [[s_, c_] for s_, c_, _r in members]
+            rows.append({"seq": seq, "contact_id": cid, "row": row, "group": group})
+            continue
+        for seq, cid, row in members:
+            by_id[seq] = [_by_id_step(cid, row)]
     with engine.journal.transaction():
         engine.journal.save_images(engine.run_id, saved)
         for batch in st.batches(rows):
             engine.journal.add_steps(engine.run_id, None, [("upsert", {"rows": batch})])
         for seq, steps in by_id.items():
             engine.journal.add_steps(engine.run_id, seq, steps)
-        running = [r["seq"] for r in rows] + list(by_id)
+        running = [int(seq) for r in rows for seq, _c in r.get("group", [[r["seq"], None]])]
+        running += list(by_id)
         engine.journal.set_action_state(engine.run_id, running, "running")
     for message, seqs in conflicts.items():
         engine.finish_units(seqs, "conflict", message)
     engine.finish_units(unchanged, "done", "already had this value")
+
+
+def _seqs(item: dict[str, Any]) -> list[int]:
+    """The units one upsert row stands for (a shared-phone group, or just its own)."""
+    return [int(q) for q, _c in item.get("group", [])] or [int(item["seq"])]
+
+
+def _by_id_step(contact_id: str, row: dict[str, Any]) -> st.Step:
+    return (
+        "update",
+        {"contact_id": contact_id, "body": {"customAttributes": row["customAttributes"]}},
+    )
 
 
 async def _send_batch(engine: Engine, step: StepRow) -> None:
@@ -152,12 +179,16 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
             # Upsert by stored phone has the same effect when sent twice (and a row that
             # created a contact is caught below), so an unknown outcome is simply re-sent.
             if attempt + 1 >= SEND_ATTEMPTS:
-                engine.finish_units([i["seq"] for i in items], "failed", f"upsert failed: {exc}")
+                engine.finish_units(
+                    [q for i in items for q in _seqs(i)], "failed", f"upsert failed: {exc}"
+                )
                 return
             await asyncio.sleep(0.2 * (attempt + 1))
         except ApiError as exc:
             j.mark_step(run, step.seq, "failed", error=str(exc))
-            engine.finish_units([i["seq"] for i in items], "failed", f"upsert refused: {exc}")
+            engine.finish_units(
+                [q for i in items for q in _seqs(i)], "failed", f"upsert refused: {exc}"
+            )
             return
     assert result is not None
     raw = result.raw if isinstance(result.raw, dict) else {}
@@ -172,20 +203,33 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
     conflicts: dict[str, list[int]] = defaultdict(list)
     cleanup: list[str] = []
     afters: dict[str, dict[str, Any]] = {}
+    later: dict[int, list[st.Step]] = {}
     landed = iter(data or [])
     for index, item in enumerate(items):
         if index in error_at:
-            failed[f"rejected: {error_at[index].get('fieldErrors')}"].append(item["seq"])
+            failed[f"rejected: {error_at[index].get('fieldErrors')}"].extend(_seqs(item))
             continue
         contact = next(landed, None) if data is not None else None
         if index in attr_errors:
-            failed["; ".join(attr_errors[index])].append(item["seq"])
+            failed["; ".join(attr_errors[index])].extend(_seqs(item))
             continue
         if data is None:
             if result.created:
-                failed["the server created contacts; re-sync to check"].append(item["seq"])
+                failed["the server created contacts; re-sync to check"].extend(_seqs(item))
+            elif item.get("group"):  # where it landed is unknown: write each holder by id
+                for q, c in item["group"]:
+                    later[int(q)] = [_by_id_step(str(c), item["row"])]
             else:
                 done.append(item["seq"])
+            continue
+        group = {str(c): int(q) for q, c in item.get("group", [])}
+        if group and contact is not None and str(contact.get("id")) in group:
+            landed_on = str(contact.get("id"))
+            done.append(group[landed_on])
+            afters[landed_on] = contact
+            for cid, seq in group.items():
+                if cid != landed_on:
+                    later[seq] = [_by_id_step(cid, item["row"])]
             continue
         if contact is None or str(contact.get("id")) != item["contact_id"]:
             other = None if contact is None else str(contact.get("id"))
@@ -194,7 +238,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
                 msg = "its phone changed since review (the upsert created a contact, removed)"
             else:
                 msg = f"its phone now belongs to contact {other}, which got the value"
-            conflicts[f"contact {item['contact_id']}: {msg}"].append(item["seq"])
+            conflicts[f"contact {item['contact_id']}: {msg}"].extend(_seqs(item))
             continue
         done.append(item["seq"])
         afters[item["contact_id"]] = contact
@@ -212,6 +256,8 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
         )
         for cid, after in afters.items():
             j.set_after(run, cid, after)
+        for seq, steps in later.items():  # group members the upsert did not reach
+            j.add_steps(run, seq, steps)
         engine.finish_units(done, "done")
         for message, seqs in failed.items():
             engine.finish_units(seqs, "failed", message)

@@ -65,19 +65,25 @@ def cache_lookup(profile: str) -> Lookup | None:
     return lookup
 
 
-def shared_phones(profile: str) -> set[str] | None:
-    """Stored phones that more than one cached contact holds (None without a cache).
+def shared_phones(profile: str) -> dict[str, list[str]] | None:
+    """Stored phones that more than one cached contact holds, with their holders' ids (None
+    without a cache).
 
-    Upsert matches a phone to the oldest live contact holding it, so a bulk write to any of
-    these contacts must go by id instead.
+    Upsert matches a phone to the oldest live contact holding it, so a bulk write to one of
+    these contacts cannot simply go by upsert.
     """
     snap = _snapshot(profile)
     if snap is None:
         return None
-    counts = (
-        snap.scan("contacts").group_by("primary_phone").len().filter(pl.col("len") > 1).collect()
+    groups = (
+        snap.scan("contacts")
+        .filter(pl.col("primary_phone").is_not_null())
+        .group_by("primary_phone")
+        .agg(pl.col("id"))
+        .filter(pl.col("id").list.len() > 1)
+        .collect()
     )
-    return set(counts["primary_phone"].drop_nulls().to_list())
+    return dict(zip(groups["primary_phone"].to_list(), groups["id"].to_list(), strict=True))
 
 
 def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:

@@ -112,7 +112,7 @@ class Engine:
         progress: ProgressFn | None = None,
         should_cancel: CancelFn | None = None,
         cache_lookup: CacheLookup | None = None,
-        shared_phones: set[str] | None = None,
+        shared_phones: Mapping[str, Sequence[str]] | None = None,
         preparers: Mapping[str, Preparer] | None = None,
         concurrency: int = 16,
     ) -> None:

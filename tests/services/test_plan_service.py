@@ -12,7 +12,7 @@ import pytest
 from gomoq.api.testing import in_process
 from gomoq.cache.store import Snapshot
 from gomoq.config import Profile
-from gomoq.plan.journal import connect
+from gomoq.plan.journal import Journal, connect
 from gomoq.plan.model import DeleteAction, FlagAction, MergeAction, Plan
 from gomoq.services import plan as svc
 from gomoq.services.sync import sync
@@ -142,3 +142,25 @@ def test_flag_on_a_shared_phone_goes_by_id(sandbox_app: Any, sandbox_key: str) -
     assert '"dq_flag":"one"' in attrs(newer).replace(" ", "")
     assert '"dq_flag":"one"' in attrs(other).replace(" ", "")
     assert "dq_flag" not in attrs(older)
+
+
+def test_flag_every_holder_of_a_shared_phone(sandbox_app: Any, sandbox_key: str) -> None:
+    """All holders flagged alike: one upsert row lands on one of them, the other goes by id."""
+    conn = sandbox_app.sandbox.conn
+    rows = conn.execute("SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY seq").fetchall()
+    a, b = (str(r[0]) for r in rows[5:7])
+    conn.execute("UPDATE contacts SET primary_phone = '0600000002' WHERE id IN (?, ?)", (a, b))
+    with in_process(sandbox_app):
+        profile = Profile("svc", "http://sandbox.test/api", sandbox_key, rate_limit=1000.0)
+        sync(profile)
+        result = svc.apply(profile, Plan("svc", [FlagAction("f", (b, a), value="both")]))
+    assert result.ok and result.done == 2, result.messages
+    for cid in (a, b):
+        text = str(
+            conn.execute("SELECT custom_attributes FROM contacts WHERE id = ?", (cid,)).fetchone()[
+                0
+            ]
+        )
+        assert '"dq_flag":"both"' in text.replace(" ", "")
+    kinds = [s.kind for s in Journal(connect()).steps(result.run_id)]
+    assert kinds.count("upsert") == 1 and kinds.count("update") == 1
