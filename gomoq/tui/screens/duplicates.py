@@ -53,11 +53,10 @@ LABELS = {"merge": "merged", "dismissed": "not a duplicate", "skip": "skipped"}
 
 @dataclass
 class Undoable:
-    """The last decision taken here, so `u` can take it back."""
+    """A decision taken here, so `u` can take it back (the cluster becomes undecided)."""
 
     cluster_index: int
     finding_ids: list[str]
-    previous: str | None
 
 
 class DuplicatesScreen(WorkbenchScreen):
@@ -204,7 +203,7 @@ class DuplicatesScreen(WorkbenchScreen):
             return
         cluster = self.queue[self.position]
         payload = merge_payload(view, self.survivor, self.choices) if decision == "merge" else None
-        self.last.append(Undoable(self.position, cluster.finding_ids, cluster.decision))
+        self.last.append(Undoable(self.position, cluster.finding_ids))
         self._save(cluster.finding_ids, decision, payload)
 
     def action_undo(self) -> None:
@@ -215,7 +214,7 @@ class DuplicatesScreen(WorkbenchScreen):
             return
         undo = self.last.pop()
         self.position = undo.cluster_index
-        self._save(undo.finding_ids, undo.previous, None, undoing=True)
+        self._save(undo.finding_ids, None, None, undoing=True)
 
     def _save(
         self,
