@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
 from pathlib import Path
 
 import click
@@ -35,41 +34,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _has_contacts(db: Path) -> bool:
-    if not db.exists():
-        return False
-    from gomoq.sandbox import db as sdb
-
-    conn = sdb.connect(db, create=False)
-    try:
-        return conn.execute("SELECT 1 FROM contacts LIMIT 1").fetchone() is not None
-    finally:
-        conn.close()
-
-
 def ensure_organisation(db: Path, contacts: int, seed: int, api_key: str | None) -> None:
-    """Generate the organisation into `db` unless it already holds one."""
-    if _has_contacts(db):
-        return
+    """Generate the organisation into `db` unless it already holds one (progress on stderr)."""
     from gomoq.cli.demo_cmd import progress_bar
-    from gomoq.sandbox.generator import generate_organisation
+    from gomoq.sandbox.runner import ensure_organisation as ensure
+    from gomoq.sandbox.runner import has_contacts
 
-    # Generate beside the target and rename at the end: an interrupted run is never re-used.
-    partial = db.with_name(db.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    if has_contacts(db):
+        return
     click.echo(f"Generating an organisation of {contacts:,} contacts (seed {seed})…", err=True)
     with progress_bar("Generating") as progress:
-        generate_organisation(
-            partial, contacts=contacts, seed=seed, api_key=api_key, progress=progress
-        )
-    truth = partial.with_suffix(".truth.json")
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    partial.replace(db)
-    if truth.exists():
-        shutil.move(truth, db.with_suffix(".truth.json"))
+        ensure(db, contacts=contacts, seed=seed, api_key=api_key, progress=progress)
 
 
 @click.command()

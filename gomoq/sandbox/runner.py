@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gomoq.errors import GomoqError
+from gomoq.progress import ProgressFn
 from gomoq.sandbox import db as sdb
 from gomoq.sandbox.settings import Faults, SandboxSettings
 
@@ -96,6 +98,55 @@ def serve(db_path: Path, settings: SandboxSettings, sock: socket.socket) -> None
         app.close()
 
 
+def has_contacts(db_path: Path) -> bool:
+    """True when the database exists and holds at least one contact."""
+    if not Path(db_path).exists():
+        return False
+    conn = sdb.connect(db_path, create=False)
+    try:
+        return conn.execute("SELECT 1 FROM contacts LIMIT 1").fetchone() is not None
+    finally:
+        conn.close()
+
+
+def ensure_organisation(
+    db_path: Path,
+    *,
+    contacts: int,
+    seed: int = 42,
+    api_key: str | None = None,
+    progress: ProgressFn | None = None,
+) -> bool:
+    """Generate the organisation into `db_path` unless it already holds one; True if generated.
+
+    Generated beside the target and renamed at the end (after folding the WAL into the file), so
+    an interrupted generation is never mistaken for an organisation.
+    """
+    db_path = Path(db_path)
+    if has_contacts(db_path):
+        return False
+    from gomoq.sandbox.generator import generate_organisation
+
+    partial = db_path.with_name(db_path.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    generate_organisation(partial, contacts=contacts, seed=seed, api_key=api_key, progress=progress)
+    conn = sqlite3.connect(partial)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    partial.replace(db_path)
+    truth = partial.with_suffix(".truth.json")
+    if truth.exists():
+        truth.replace(db_path.with_suffix(".truth.json"))
+    return True
+
+
 @dataclass
 class RunningSandbox:
     """A sandbox server process started by `start_background`."""
@@ -158,13 +209,14 @@ def start_background(
     settings: SandboxSettings | None = None,
     contacts: int | None = None,
     seed: int = 42,
+    progress: ProgressFn | None = None,
     timeout: float = 120.0,
 ) -> RunningSandbox:
     """Start `python -m gomoq sandbox` over `db_path` and wait until it answers.
 
-    `contacts` generates the organisation first when the database has none (the generator's
-    progress goes to the server log). Raises `SandboxStartError` if the server does not come up
-    within `timeout` seconds.
+    `contacts` generates the organisation first, in this process and before the `timeout`
+    starts, when the database has none (`progress` gets the generator's events). Raises
+    `SandboxStartError` if the server does not come up within `timeout` seconds.
     """
     settings = settings or SandboxSettings()
     db_path = Path(db_path)
@@ -184,7 +236,9 @@ def start_background(
         "--ready-line",
     ]
     if contacts is not None:
-        args += ["--contacts", str(contacts), "--seed", str(seed)]
+        ensure_organisation(
+            db_path, contacts=contacts, seed=seed, api_key=settings.api_key, progress=progress
+        )
     env = {**os.environ, SETTINGS_ENV: settings_to_json(settings)}
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(

@@ -153,3 +153,20 @@ def test_set_switches_parse_and_bad_ones_are_one_sentence(
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("Error: ") and "Traceback" not in err, err
+
+
+def test_background_generates_first_when_asked(tmp_path: Path) -> None:
+    from gomoq.progress import ProgressEvent
+
+    events: list[ProgressEvent] = []
+    db = tmp_path / "gen" / "org.sqlite3"
+    running = start_background(
+        db, contacts=60, seed=4, progress=events.append, settings=SandboxSettings(rate_limit=0)
+    )
+    with (
+        running,
+        httpx.Client(base_url=running.base_url, headers={"X-API-Key": running.api_key}) as c,
+    ):
+        assert 0 < c.get("/contact").json()["meta"]["total"] <= 60
+    assert events and db.with_suffix(".truth.json").exists()
+    assert not list(db.parent.glob("*.partial*"))
