@@ -93,8 +93,12 @@ def test_json_is_one_array_of_finding_objects(
         "confidence",
         "decision",
     }
-    first = rows[0]
-    assert (first["check"], first["kind"], first["value"]) == ("attributes", "invalid_value", "12")
+    second = rows[1]
+    assert (second["check"], second["kind"], second["value"]) == (
+        "attributes",
+        "invalid_value",
+        "12",
+    )
 
 
 def test_fail_on_levels(profile: Profile, snapshots: dict[str, FakeSnapshot]) -> None:

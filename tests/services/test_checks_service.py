@@ -44,10 +44,10 @@ def test_run_checks_on_findings_summary_and_progress() -> None:
         CheckInput.from_frames(**org()), SETTINGS, checks=MY_CHECKS, progress=events.append
     )
     got = run.findings.select("check", "contact_id", "kind", "severity").rows()
-    # Sorted by severity, then check.
+    # Sorted by severity, then check in the canonical order.
     assert got == [
-        ("attributes", "attr", "invalid_value", "error"),
         ("call_failures", "fail", "always_failing", "error"),
+        ("attributes", "attr", "invalid_value", "error"),
         ("inactivity", "quiet", "inactive", "warn"),
         ("inactivity", "fail", "never_answered", "info"),
     ]
