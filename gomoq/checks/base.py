@@ -33,6 +33,9 @@ def conform_table(frame: pl.DataFrame | pl.LazyFrame, table: str) -> pl.LazyFram
     """`frame` with exactly `table`'s columns and types (missing ones null), as a LazyFrame."""
     lazy = frame.lazy()
     present = set(lazy.collect_schema().names())
+    if not present & set(TABLES[table]):
+        # Only literals would be selected, and polars gives one row of them: return no rows.
+        return pl.DataFrame(schema=TABLES[table]).lazy()
     cols = []
     for name, dtype in TABLES[table].items():
         if name in present:

@@ -1,0 +1,62 @@
+"""CheckInput: tables conformed to the cache schema, memo computed once, snapshots scanned."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from gomoq.cache.schema import CALLS, CONTACTS
+from gomoq.checks.base import CheckInput
+
+
+def test_from_frames_fills_missing_tables_and_columns() -> None:
+    tables = CheckInput.from_frames(contacts=pl.DataFrame({"id": ["a"], "city": ["Fès"]}))
+    contacts = tables.table("contacts")
+    assert contacts.schema == pl.Schema(CONTACTS)
+    assert contacts.row(0, named=True)["city"] == "Fès"
+    assert contacts["primary_phone"].to_list() == [None]
+    assert tables.calls.collect().schema == pl.Schema(CALLS)
+    assert tables.calls.collect().height == 0
+    with pytest.raises(TypeError, match="unknown table"):
+        CheckInput.from_frames(contact=pl.DataFrame({"id": ["a"]}))
+
+
+def test_memo_computes_once_per_key() -> None:
+    tables = CheckInput.from_frames()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert tables.memo("k", compute) == 1
+    assert tables.memo("k", compute) == 1
+    assert tables.memo("other", compute) == 2
+
+
+def test_from_snapshot_scans_each_table() -> None:
+    class Snap:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def scan(self, table: str) -> pl.LazyFrame:
+            self.asked.append(table)
+            return pl.DataFrame({"id": ["x"]}).lazy() if table == "contacts" else pl.LazyFrame()
+
+    snap = Snap()
+    tables = CheckInput.from_snapshot(snap)
+    assert set(snap.asked) == {
+        "contacts",
+        "attributes",
+        "attribute_defs",
+        "audiences",
+        "audience_members",
+        "calls",
+    }
+    assert tables.table("contacts")["id"].to_list() == ["x"]
+    assert tables.calls.collect().height == 0  # a frame without columns has no rows
+
+
+def test_given_phones_frame_is_used_as_is() -> None:
+    phones = pl.DataFrame({"raw": ["0612345678"], "valid": [True]})
+    assert CheckInput.from_frames(phones=phones).normalised_phones("MA") is phones
