@@ -184,4 +184,28 @@ def explain(error: BaseException) -> str:
                 text = f"{text} {advice}"
                 break
         return redact(text)
-    return redact(f"Unexpected problem ({type(error).__name__}: {error}).")
+    first = (str(error).strip().splitlines() or [""])[0]
+    if len(first) > 120:
+        first = first[:119] + "…"
+    where = log_failure(error)
+    details = f" Details are in {where}." if where else ""
+    return redact(f"Unexpected problem ({type(error).__name__}: {first}).{details}")
+
+
+def log_failure(error: BaseException) -> str | None:
+    """Append `error`'s traceback (secrets masked) to the app's log; returns the log's path."""
+    import traceback
+    from datetime import UTC, datetime
+
+    from gomoq import paths
+
+    try:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "tui.log"
+        text = "".join(traceback.format_exception(error))
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(UTC).isoformat()}\n{redact(text)}\n")
+        return str(path)
+    except OSError:
+        return None

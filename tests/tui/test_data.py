@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
@@ -110,3 +111,18 @@ def test_finding_words_filter_contacts_by_their_findings() -> None:
     _, ids = finding_filter("severity:error check:phones", findings)
     assert ids is not None and ids.to_list() == ["c010"]
     assert finding_filter("city:fès", findings) == ("city:fès", None)
+
+
+def test_unexpected_errors_are_one_short_line_with_the_log_path(isolated_home: Path) -> None:
+    from gomoq.secrets import register_secret
+    from gomoq.tui.bridge import explain
+
+    register_secret("sekret-key-0123456789")
+    try:
+        raise ValueError("bad thing with sekret-key-0123456789\n" + "x" * 500)
+    except ValueError as exc:
+        text = explain(exc)
+    assert text.startswith("Unexpected problem (ValueError: bad thing with ***).")
+    assert "x" * 200 not in text and "sekret" not in text
+    log = isolated_home / "logs" / "tui.log"
+    assert str(log) in text and "Traceback" in log.read_text() and "sekret" not in log.read_text()
