@@ -18,37 +18,59 @@ from __future__ import annotations
 
 import polars as pl
 
-MAX_DIGITS = 18
+MAX_DIGITS = 17  # keys are integers: value * 32 + length must fit in 64 bits
 
 
 def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
-    """`num`, `key`: each number with itself and its one-deletion variants."""
+    """`num` (UInt64), `key` (UInt64): each number with itself and its one-deletion variants.
+
+    Numbers are digit strings without a leading 0 (E.164 digits). A key is the kept digits as
+    an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
+    of a run of equal digits gives the same variant: only the first of a run is deleted, so a
+    number never has the same key twice.
+    """
     frame = (
-        numbers.alias("num").unique().to_frame().filter(pl.col("num").str.len_chars() <= MAX_DIGITS)
+        numbers.alias("s")
+        .unique()
+        .to_frame()
+        .filter(pl.col("s").str.len_chars() <= MAX_DIGITS)
+        .select(
+            pl.col("s").cast(pl.UInt64).alias("num"),
+            pl.col("s").str.len_chars().cast(pl.UInt64).alias("len"),
+        )
     )
-    n = pl.col("num")
-    width = int(frame.select(n.str.len_chars().max()).item() or 0)
-    parts = [frame.select("num", n.alias("key"))]
-    for i in range(width):
+    n, length = pl.col("num"), pl.col("len")
+    width = int(frame.select(length.max()).item() or 0)
+    parts = [frame.select("num", (n * 32 + length).alias("key"))]
+    ten = pl.lit(10, dtype=pl.UInt64)
+    for i in range(width):  # delete the digit at position i from the left
+        right = length - i - 1  # digits after position i
+        low_pow = ten.pow(right)
+        digit = (n // low_pow) % 10
+        prev = (n // (low_pow * 10)) % 10
+        kept = (n // (low_pow * 10)) * low_pow + n % low_pow
+        first_of_run = pl.lit(i == 0) | (digit != prev)
+        longer = frame.filter(length > i)  # first, so that no power is negative
         parts.append(
-            frame.filter(n.str.len_chars() > i).select(
-                "num", (n.str.slice(0, i) + n.str.slice(i + 1)).alias("key")
-            )
+            longer.filter(first_of_run).select("num", (kept * 32 + length - 1).alias("key"))
         )
     return pl.concat(parts)
 
 
 def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
     """Pairs (`a` < `b`) of distinct numbers one edit apart, with `edit` naming the edit."""
-    keys = deletion_keys(numbers).unique()
+    keys = deletion_keys(numbers)
     counts = keys.group_by("key").agg(pl.len().alias("n"))
     shared = keys.join(
         counts.filter((pl.col("n") >= 2) & (pl.col("n") <= max_key_share)), on="key", how="semi"
     )
     pairs = (
         shared.join(shared, on="key", suffix="_b")
-        .filter(pl.col("num") < pl.col("num_b"))
-        .select(pl.col("num").alias("a"), pl.col("num_b").alias("b"))
+        .filter(pl.col("num") != pl.col("num_b"))
+        .select(
+            pl.col("num").cast(pl.String).alias("a"), pl.col("num_b").cast(pl.String).alias("b")
+        )
+        .filter(pl.col("a") < pl.col("b"))
         .unique()
     )
     return classify(pairs)

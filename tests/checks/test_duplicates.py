@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import polars as pl
@@ -203,3 +204,42 @@ def test_bad_settings_are_config_errors() -> None:
         CheckSettings.from_mapping({"duplicates": {"merge_confidence": 2}})
     with pytest.raises(ConfigError):
         CheckSettings.from_mapping({"duplicates": {"max_cluster": 1}})
+
+
+def _edit(a: str, b: str) -> str | None:
+    """Brute-force reference: the single edit turning a into b, if any."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return "typo"
+        i = diff[0] if diff else 0
+        if len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]:
+            return "swap"
+        return None
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(long_) - len(short) == 1 and any(
+        long_[:i] + long_[i + 1 :] == short for i in range(len(long_))
+    ):
+        return "missing_digit" if a is short else "extra_digit"
+    return None
+
+
+def test_near_pairs_equal_brute_force_on_a_dense_block() -> None:
+    import random
+
+    rng = random.Random(5)
+    nums = {
+        "2126" + "".join(rng.choice("0123") for _ in range(rng.choice([7, 8, 8, 9])))
+        for _ in range(600)
+    }
+    want = {}
+    for a, b in itertools.combinations(sorted(nums), 2):
+        edit = _edit(a, b)
+        if edit:
+            want[(a, b)] = edit
+    got = {
+        (a, b): e
+        for a, b, e in near_pairs(pl.Series(sorted(nums)), max_key_share=10_000).iter_rows()
+    }
+    assert len(want) > 50
+    assert got == want
