@@ -73,8 +73,8 @@ def _stderr_progress() -> Any:
     "--check",
     "checks",
     metavar="NAMES",
-    help="Comma-separated checks to run (phones,duplicates,call_failures,attributes,"
-    "inactivity); default: the profile's enabled checks.",
+    help="Comma-separated checks to run, e.g. phones,duplicates (among phones, duplicates, "
+    "call_failures, attributes, inactivity); default: the profile's enabled checks.",
 )
 @click.option(
     "--format",
