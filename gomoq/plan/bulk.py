@@ -254,8 +254,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
             "done",
             result={"created": result.created, "updated": result.updated, "cleaned": cleanup},
         )
-        for cid, after in afters.items():
-            j.set_after(run, cid, after)
+        j.set_afters(run, afters)
         for seq, steps in later.items():  # group members the upsert did not reach
             j.add_steps(run, seq, steps)
         engine.finish_units(done, "done")

@@ -9,14 +9,15 @@ re-created ones arrive, memberships follow the membership steps. Without a cache
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
-from gomoq.cache.schema import AUDIENCE_MEMBERS
-from gomoq.plan.fingerprint import to_api_shape
+from gomoq.cache.schema import AUDIENCE_MEMBERS, CONTACTS
+from gomoq.plan.fingerprint import SNAKE_TO_CAMEL, to_api_shape
 from gomoq.plan.journal import Journal
 
 log = logging.getLogger("gomoq.plan")
@@ -65,6 +66,40 @@ def cache_lookup(profile: str) -> Lookup | None:
     return lookup
 
 
+_COLUMNS = {column: SNAKE_TO_CAMEL[column] for column in CONTACTS}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _contacts_frame(items: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """API contacts as `contacts` rows, like `gomoq.cache.convert.contacts_frame` but with the
+    column names resolved once (10,000 flagged contacts are patched in well under a second)."""
+    from gomoq.cache.convert import compact_json
+
+    columns: dict[str, list[Any]] = {column: [] for column in _COLUMNS}
+    for item in items:
+        for column, name in _COLUMNS.items():
+            value = item.get(name)
+            if column == "channels":
+                value = [_text(v) for v in value] if isinstance(value, list) else []
+            elif column == "custom_attributes":
+                value = compact_json(value if isinstance(value, dict) else {})
+            elif value is not None and not isinstance(value, str):
+                value = _text(value)
+            columns[column].append(value)
+    times = ("created_at", "updated_at")
+    schema = {n: (pl.String() if n in times else t) for n, t in CONTACTS.items()}
+    return pl.DataFrame(columns, schema=schema).with_columns(
+        pl.col(n).str.to_datetime(time_unit="ms", time_zone="UTC", strict=False) for n in times
+    )
+
+
 def shared_phones(profile: str) -> dict[str, list[str]] | None:
     """Stored phones that more than one cached contact holds, with their holders' ids (None
     without a cache).
@@ -95,13 +130,9 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
         from gomoq.cache.store import patch_current
     except ImportError:
         return False
-    images = journal.images(run_id)
-    updated = {
-        cid: after
-        for cid, (_b, after) in images.items()
-        if after is not None and not after.get("deleted")
-    }
-    deleted = {cid for cid, (_b, after) in images.items() if after and after.get("deleted")}
+    afters = journal.afters(run_id)
+    updated = {cid: after for cid, after in afters.items() if not after.get("deleted")}
+    deleted = {cid for cid, after in afters.items() if after.get("deleted")}
     created: dict[str, dict[str, Any]] = {}
     member_ops: list[tuple[str, str, str]] = []
     for step in journal.steps(run_id):
@@ -119,7 +150,7 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     from gomoq.cache import convert
 
     changed = sorted(set(updated) | deleted | set(created))
-    fresh = convert.contacts_frame([*updated.values(), *created.values()])
+    fresh = _contacts_frame([*updated.values(), *created.values()])
     fresh_attrs = convert.attributes_frame(fresh)
 
     def contacts(frame: pl.DataFrame) -> pl.DataFrame:

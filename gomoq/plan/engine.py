@@ -263,6 +263,8 @@ class Engine:
         """The unit's message plus what the server refused to store while re-creating."""
         notes = [unit.message] if unit.message else []
         for step in self.journal.steps(self.run_id, unit.seq):
+            if isinstance(step.result, dict) and step.result.get("_note"):
+                notes.append(str(step.result["_note"]))
             errors = step.result.get("_attributeErrors") if isinstance(step.result, dict) else None
             for e in errors or []:
                 name = e.get("name") if isinstance(e, dict) else e
@@ -405,7 +407,9 @@ class Engine:
             except NotFound:
                 raise UnitConflict(f"contact {p['contact_id']} was deleted meanwhile") from None
             except Conflict as exc:
-                raise UnitConflict(f"update of {p['contact_id']} refused: {exc}") from None
+                if "primaryPhone" not in p["body"]:
+                    raise UnitConflict(f"update of {p['contact_id']} refused: {exc}") from None
+                return await self._without_phone(step, exc)
         if kind == "delete":
             try:
                 return await self.client.delete_contact(p["contact_id"])
@@ -431,6 +435,23 @@ class Engine:
             except Conflict:
                 return {"exists": True}
         raise ValueError(f"unknown step kind {kind}")
+
+    async def _without_phone(self, step: StepRow, exc: ApiError) -> Any:
+        """A phone another live contact (outside the merge) already holds: keep the contact's
+        phone, write the rest, and say so (the duplicate is a finding for the next review)."""
+        p = step.payload
+        phone = p["body"]["primaryPhone"]
+        body = {k: v for k, v in p["body"].items() if k != "primaryPhone"}
+        note = (
+            f"contact {p['contact_id']} keeps its phone: {phone} belongs to another contact "
+            f"({exc.message.rsplit('(', 1)[-1].rstrip(').')})"
+        )
+        step.payload = {**p, "body": body}
+        self.journal.set_payload(self.run_id, step.seq, step.payload)
+        if not body:
+            return {"_note": note}
+        contact = await self.client.update_contact(p["contact_id"], body)
+        return {**contact, "_note": note}
 
     async def _landed(self, step: StepRow) -> bool:
         """Whether an unconfirmed step already took effect on the server."""

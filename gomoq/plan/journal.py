@@ -346,6 +346,13 @@ class Journal:
             for r in cur
         ]
 
+    def set_payload(self, run_id: str, seq: int, payload: Mapping[str, Any]) -> None:
+        """Rewrite a step's payload (a request narrowed after a refusal, before it is resent)."""
+        self.conn.execute(
+            "UPDATE journal_steps SET payload_json = ? WHERE run_id = ? AND seq = ?",
+            (_dumps(dict(payload)), run_id, seq),
+        )
+
     def units_with_steps(self, run_id: str) -> set[int]:
         """The units of `run_id` that have steps of their own."""
         return {
@@ -417,6 +424,24 @@ class Journal:
             after = None if r["after_json"] is None else json.loads(r["after_json"])
             out[r["contact_id"]] = (json.loads(r["image_json"]), after)
         return out
+
+    def afters(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """contact id → after-image, for the contacts the run changed."""
+        return {
+            r["contact_id"]: json.loads(r["after_json"])
+            for r in self.conn.execute(
+                "SELECT contact_id, after_json FROM journal_images"
+                " WHERE run_id = ? AND after_json IS NOT NULL",
+                (run_id,),
+            )
+        }
+
+    def set_afters(self, run_id: str, afters: Mapping[str, Mapping[str, Any]]) -> None:
+        """`set_after` for many contacts at once."""
+        self.conn.executemany(
+            "UPDATE journal_images SET after_json = ? WHERE run_id = ? AND contact_id = ?",
+            ((_dumps(dict(a)), run_id, cid) for cid, a in afters.items()),
+        )
 
     def image(self, run_id: str, contact_id: str) -> dict[str, Any] | None:
         """One before-image, or None."""

@@ -94,7 +94,8 @@ def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool)
     journal.set_run_state(run_id, state, finished=state in ("done", "partial"))
     messages = [
         f"{a.action_id}{f' ({a.contact_id})' if a.contact_id else ''}: {a.state}: {a.message}"
-        for a in journal.actions(run_id, states=("conflict", "failed"))
+        for a in journal.actions(run_id, states=("conflict", "failed", "done"))
+        if a.state != "done" or (a.message and a.message != "already had this value")
     ]
     return RunResult(
         run_id,

@@ -102,3 +102,18 @@ def test_apply_then_undo_restores_everything(profile: Profile, server: Server) -
     undone = svc.undo(profile, applied.run_id)
     assert undone.ok, undone.messages
     assert server.state() == before
+
+
+def test_merge_keeps_phone_held_by_an_outside_contact(profile: Profile, server: Server) -> None:
+    """The survivor's E.164 already belongs to a contact outside the merge: the merge is done,
+    the survivor keeps its phone, and the operator is told (no 409 failure, nothing lost)."""
+    s, loser, outsider = server.live_ids()[40:43]
+    server.edit(s, primary_phone="0612121212")
+    server.edit(outsider, primary_phone="+212612121212")
+    plan = Plan(profile="test", actions=[MergeAction("m1", s, (loser,), fields={"city": "Fès"})])
+    result = svc.apply(profile, plan)
+    assert result.ok and result.done == 1, result.messages
+    assert any("keeps its phone" in m for m in result.messages)
+    assert server.contact(s)["primary_phone"] == "0612121212"
+    assert server.contact(s)["city"] == "Fès"
+    assert server.contact(loser)["deleted_at"] is not None
