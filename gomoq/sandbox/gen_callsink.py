@@ -23,6 +23,13 @@ INSERT_CALL = (
 )
 
 
+# The calls table's secondary indexes, as in schema.sql (the generator drops them during the load).
+CALL_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS calls_contact ON calls (contact_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS calls_created ON calls (created_at, seq)",
+)
+
+
 class GenerationFailed(GomoqError):
     """The calls worker process failed."""
 
@@ -137,12 +144,15 @@ def calls_worker(
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA busy_timeout = 60000")
         conn.execute(f"PRAGMA cache_size = {-cache_kib}")
+        conn.execute("PRAGMA threads = 2")
         conn.execute("BEGIN IMMEDIATE")
         while (job := jobs.get()) is not None:
             chunk, specs = job
             rows, inactive = calls_for_chunk(seed, chunk, chunk_size, org_id, specs, now_ms)
             conn.executemany(INSERT_CALL, rows)
             results.put(("chunk", chunk, len(rows), inactive))
+        for statement in CALL_INDEXES:  # the biggest sorts: here rather than in the parent
+            conn.execute(statement)
         conn.execute("COMMIT")
         conn.close()
         results.put(("done",))

@@ -145,6 +145,13 @@ def test_worker_process_gives_the_same_organisation(
     assert inline.truth_path.read_bytes() == worker.truth_path.read_bytes()
     assert worker.calls == inline.calls > 450
     assert not list(tmp_path.glob("*contacts-part*"))
+    indexes = []
+    for path in (inline.db_path, worker.db_path):
+        conn = sqlite3.connect(path)
+        indexes.append(conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall())
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.close()
+    assert indexes[0] == indexes[1] and ("calls_contact",) in [(n,) for n, _ in indexes[0]]
 
 
 def test_refusal_leaves_the_existing_organisation_alone(tmp_path: Path) -> None:
@@ -175,3 +182,15 @@ def test_a_failure_leaves_an_empty_database(
         generate_organisation(path, contacts=60, seed=3, now=NOW, progress=explode)
     assert all(rows == [] for name, rows in dump(path).items() if name != "meta")
     generate_organisation(path, contacts=60, seed=3, now=NOW)  # and it can be filled again
+
+
+def test_call_indexes_match_the_schema() -> None:
+    from importlib import resources
+
+    from gomoq.sandbox.gen_callsink import CALL_INDEXES
+
+    schema = " ".join(
+        resources.files("gomoq.sandbox").joinpath("schema.sql").read_text("utf-8").split()
+    )
+    for statement in CALL_INDEXES:
+        assert statement in schema
