@@ -49,7 +49,7 @@ from gomoq.checks.base import CheckInput
 from gomoq.checks.dup_keys import near_pairs
 from gomoq.checks.dup_names import PARTIAL, STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
-from gomoq.checks.ids import finding_id, hash_text
+from gomoq.checks.ids import SEP, finding_id_expr
 from gomoq.checks.settings import CheckSettings
 from gomoq.errors import ConfigError
 
@@ -297,7 +297,7 @@ def _fingerprint(members: list[dict[str, object]]) -> str:
         f"{m['id']}|{m['primary_phone']}|{m['first_name']}|{m['last_name']}|{m['full_name']}"
         for m in members
     )
-    return hash_text("\n".join(rows))
+    return "\n".join(rows)  # hashed for all clusters at once (`_hash_unique`)
 
 
 def find(
@@ -335,6 +335,14 @@ def find(
     if not rows:
         return empty_findings()
     out = pl.DataFrame(rows, infer_schema_length=None)
+    # Hashed here for all clusters at once: the members' ids joined by the parts separator
+    # hash exactly as `finding_id(CHECK, kind, *sorted ids)`.
+    fid = finding_id_expr(CHECK, pl.col("kind"), pl.col("finding_id"))
+    out = out.with_columns(
+        fid.alias("finding_id"),
+        fid.alias("cluster_id"),
+        finding_id_expr(CHECK, "fingerprint", pl.col("data_fingerprint")).alias("data_fingerprint"),
+    )
     return conform(out).with_columns(out["data_fingerprint"]).sort("cluster_id", "contact_id")
 
 
@@ -348,7 +356,7 @@ def _member_rows(
     confidence: float | None,
 ) -> list[dict[str, object]]:
     members = [people_by_id[i] for i in sorted(ids)]
-    fid = finding_id(CHECK, kind, *sorted(ids))
+    fid = SEP.join(sorted(ids))  # the finding id's parts, hashed in `find`
     fingerprint = _fingerprint(members)
     return [
         {
