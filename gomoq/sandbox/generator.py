@@ -5,12 +5,18 @@ definitions, audiences and memberships, contacts and their calls, then the groun
 beside the database (`truth_path(db_path)`; format in the README section "Generated
 organisations and their ground truth").
 
-Determinism: everything is drawn from one `random.Random(seed)` in a fixed order, and times are
-relative to `now` (default: today's date at 00:00 UTC), so the same seed on the same day gives
-byte-identical rows and truth; only the `generated_at` meta value differs.
+Determinism: contacts, audiences and memberships are drawn from one `random.Random(seed)` in a
+fixed order, each chunk's calls from a generator seeded by (seed, chunk), and times are relative
+to `now` (default: today's date at 00:00 UTC), so the same seed on the same day gives identical
+rows and truth; only the `generated_at` meta value differs.
 
-Speed: rows are built in plain Python and inserted with `executemany` in chunks, with
-`synchronous=OFF` and the secondary indexes dropped during the bulk load and rebuilt at the end.
+Speed (1,000,000 contacts, ~5.5M calls): rows are built in plain Python from `random()`
+arithmetic and lookup tables, and inserted with `executemany` in chunks of `CHUNK` contacts with
+`synchronous=OFF`, an in-memory rollback journal, secondary indexes dropped during the load and
+rebuilt at the end, and time-ordered (UUIDv7) ids so that unique-index inserts are appends. A
+writer thread inserts one chunk while the next is built; from `PARALLEL_FROM` contacts a worker
+process builds and inserts the calls (`gen_callsink`), the main process writing contacts and
+memberships into a side file that is copied in at the end. A failure leaves the database empty.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import orjson
 from gomoq.errors import UsageError
 from gomoq.progress import ProgressEvent, ProgressFn
 from gomoq.sandbox import db as sandbox_db
-from gomoq.sandbox.gen_calls import DAY_MS, INACTIVE_DAYS, CallRow, CallSpec, Clock, uuid4
+from gomoq.sandbox.gen_calls import DAY_MS, INACTIVE_DAYS, CallRow, CallSpec, Clock
 from gomoq.sandbox.gen_callsink import INSERT_CALL, InlineCalls, ProcessCalls
 from gomoq.sandbox.gen_org import make_org, write_definitions_and_audiences
 from gomoq.sandbox.gen_people import Person, PersonMaker
@@ -423,5 +429,4 @@ __all__ = [
     "PlantRates",
     "generate_organisation",
     "truth_path",
-    "uuid4",
 ]
