@@ -19,7 +19,7 @@ LIST_COLUMNS: tuple[str, ...] = (
     "occupation",
 )
 LIST_LABELS: tuple[str, ...] = ("Name", "Phone", "Email", "City", "Occupation")
-LIST_WIDTHS: tuple[int, ...] = (22, 15, 26, 12, 16)
+LIST_WIDTHS: tuple[int, ...] = (20, 15, 24, 10, 14)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,13 @@ class AttributesScreen(WorkbenchScreen):
             definition = attribute_definition(source, group["field"])
             text = Text()
             text.append(f"{group['field']}\n", style="bold")
-            if definition:
+            if definition and definition.get("name") != group["field"]:
+                text.append(
+                    f"No attribute is named {group['field']!r}, but {definition.get('name')!r} "
+                    "has it as display name: the value probably belongs there.\n",
+                    style="yellow",
+                )
+            elif definition:
                 text.append(f"type {definition.get('type')}\n", style="cyan")
                 text.append(f"{definition.get('description') or 'no description'}\n", "dim")
             else:
