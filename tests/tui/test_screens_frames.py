@@ -191,3 +191,22 @@ async def test_help_lists_every_screen_key(frame_app: GomoqApp) -> None:
         assert table is not None and rendered is not None
         await pilot.press("escape")
         assert isinstance(frame_app.screen, OverviewScreen)
+
+
+async def test_contacts_table_follows_each_search_in_place(frame_app: GomoqApp) -> None:
+    async with frame_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        screen = frame_app.screen
+        assert isinstance(screen, ContactsScreen)
+        await wait_for(pilot, lambda: screen.searches >= 1)
+        table = screen.query_one("#contacts-table")
+        search = screen.query_one("#search", Input)
+        for query, expected in [("city:fès", 8), ("nobody-at-all", 0), ("", 40), ("last3", 10)]:
+            before = screen.searches
+            search.value = query
+            await wait_for(pilot, lambda n=before: screen.searches > n)  # type: ignore[misc]
+            assert screen.query_one("#contacts-table") is table  # same widget, new data
+            assert table.row_count == expected  # type: ignore[attr-defined]
+            assert table.virtual_size.height == expected + 1  # rows and the header
+            assert table.cursor_row == 0  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: "c030" in text_of(screen.query_one("#detail-body", Static)))

@@ -29,7 +29,7 @@ from gomoq.tui.messages import (
     ContactsSearched,
 )
 from gomoq.tui.screens.base import WorkbenchScreen
-from gomoq.tui.widgets.table import FixedWidthBackend, arrow_table
+from gomoq.tui.widgets.table import ArrowTable, FixedWidthBackend, arrow_table
 
 SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 
@@ -128,15 +128,18 @@ class ContactsScreen(WorkbenchScreen):
         self.search(self.query_one("#search", Input).value)
 
     async def show_rows(self, frame: pl.DataFrame, backend: FixedWidthBackend, query: str) -> None:
-        """Replace the table with `frame` (a fresh table: the widget cannot be cleared)."""
+        """Show `frame` in the table (replacing the table's data in place after the first time)."""
         self.rows = frame
-        slot = self.query_one("#table-slot", Vertical)
-        had_focus = isinstance(self.focused, DataTable)
-        await slot.remove_children()
-        table = arrow_table(backend, LIST_LABELS, LIST_WIDTHS, id="contacts-table")
-        await slot.mount(table)
-        if had_focus or self.focused is None:
-            table.focus()
+        existing = self.query("#contacts-table").results(ArrowTable)
+        table = next(iter(existing), None)
+        if table is None:
+            table = arrow_table(backend, LIST_LABELS, LIST_WIDTHS, id="contacts-table")
+            await self.query_one("#table-slot", Vertical).mount(table)
+            if self.focused is None:
+                table.focus()
+        else:
+            table.replace_backend(backend)
+        self.load_detail(0)
         total = self.index.frame.height if self.index else frame.height
         what = f"{frame.height:,} of {total:,} contacts"
         if query:
@@ -179,10 +182,15 @@ class ContactsScreen(WorkbenchScreen):
         self.searches += 1
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.load_detail(event.cursor_row)
+
+    def load_detail(self, row: int) -> None:
+        """Read the detail of the contact in `row` of the shown list, in a worker."""
         rows, source = self.rows, self.workbench.source
-        if rows is None or source is None or not 0 <= event.cursor_row < rows.height:
+        if rows is None or source is None or not 0 <= row < rows.height:
+            self.query_one("#detail-body", Static).update("No contact to show.")
             return
-        contact_id = str(rows.get_column("id")[event.cursor_row])
+        contact_id = str(rows.get_column("id")[row])
         findings = self.workbench.findings
 
         def work(_p: ProgressFn, _c: CancelFn) -> ContactDetailLoaded:
