@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 FOREIGN_SHARE = 0.03
 FIXED_SHARE = 0.08
 RESERVOIR = 50_000
+THIRD_ENTRY = 0.15  # share of format-variant duplicates that join an existing cluster
 # city index repeated by weight: one random() picks a city in proportion to CITY_WEIGHTS
 _CITY_TABLE = tuple(i for i, weight in enumerate(CITY_WEIGHTS) for _ in range(weight))
 _CHANNELS = ('["phone"]', '["phone","sms"]', '["phone","whatsapp"]', "[]", '["sms"]')
@@ -105,6 +106,7 @@ class PersonMaker:
         self.used_emails: set[int] = set()
         self.pool_mobile: list[_Original] = []
         self.pool_foreign: list[_Original] = []
+        self.variant_clusters: list[tuple[Cluster, _Original]] = []
         self.shared_keys: list[str] = []
         self.shared_origin: dict[str, _Original] = {}
         self.shared_names: dict[str, list[tuple[str, int]]] = {}  # e164 -> (gender, first index)
@@ -219,21 +221,18 @@ class PersonMaker:
 
     def _duplicate(self, kind: str, pool: list[_Original]) -> Person | None:
         rng = self.rng
+        if kind == "format_variant" and self.variant_clusters and rng.random() < THIRD_ENTRY:
+            return self._third_entry()
         if not pool:
             return None
         original = self._take(pool)
-        cid, e164, nsn, style = original[:4]
+        cid, e164, nsn = original[:3]
         if kind == "format_variant":
-            new_style = ph.pick_style(rng, avoid=style)
-            raw = ph.write(nsn, new_style, rng)
-            for _ in range(10):
-                if raw != ph.write(nsn, style, rng):
-                    break
-                raw = ph.write(nsn, ph.pick_style(rng, avoid=style), rng)
-            canonical = e164
+            raw = self._variant(nsn, [original[10]])
+            if raw is None:
+                return None
         elif kind == "country_code":
             raw = e164[1:]  # the + forgotten: "33612345678", read as a Moroccan number
-            canonical = e164
         else:
             mutated = self._mutate(kind, nsn)
             if mutated is None:
@@ -246,10 +245,35 @@ class PersonMaker:
                 # International form: phonenumbers keeps the trunk 0 of a short national
                 # number ("072342571" -> +212072342571), which would hide the one-digit edit.
                 raw = ("+212" if rng.random() < 0.7 else "00212") + mutated
-            canonical = e164
         person = self._draw_person(raw, same_as=original)
-        self.truth.clusters.append(Cluster(kind, canonical, [cid, person.id], [original[10], raw]))
+        cluster = Cluster(kind, e164, [cid, person.id], [original[10], raw])
+        self.truth.clusters.append(cluster)
+        if kind == "format_variant" and len(self.variant_clusters) < RESERVOIR:
+            self.variant_clusters.append((cluster, original))
         return person
+
+    def _third_entry(self) -> Person | None:
+        """The same person entered once more, under yet another writing of the number."""
+        slot = int(self.rng.random() * len(self.variant_clusters))
+        cluster, original = self.variant_clusters[slot]
+        raw = self._variant(original[2], cluster.phones)
+        if raw is None:
+            return None
+        person = self._draw_person(raw, same_as=original)
+        cluster.contact_ids.append(person.id)
+        cluster.phones.append(raw)
+        if len(cluster.contact_ids) >= 4:  # enough: at most four entries of one person
+            self.variant_clusters[slot] = self.variant_clusters[-1]
+            self.variant_clusters.pop()
+        return person
+
+    def _variant(self, nsn: str, taken: list[str]) -> str | None:
+        """Another writing of `nsn`, different from every string in `taken`."""
+        for _ in range(20):
+            raw = ph.write(nsn, ph.pick_style(self.rng), self.rng)
+            if raw not in taken:
+                return raw
+        return None
 
     def _mutate(self, kind: str, nsn: str) -> str | None:
         rng = self.rng
