@@ -111,14 +111,9 @@ class PersonMaker:
         self.shared_origin: dict[str, _Original] = {}
         self.shared_names: dict[str, list[tuple[str, int]]] = {}  # e164 -> (gender, first index)
         self.created_ms = now_ms  # creation time of the contact being drawn (its UUIDv7)
-        self.last_draw = (
-            "male",
-            0,
-            0,
-            0,
-        )  # gender, first, last and city indexes of the last person
-        year = datetime.fromtimestamp(now_ms / 1000, UTC).year
-        self.now_year = year
+        # gender and first-name, last-name and city indexes of the last person drawn
+        self.last_draw: tuple[str, int, int, int] = ("male", 0, 0, 0)
+        self.now_year = datetime.fromtimestamp(now_ms / 1000, UTC).year
         normal = max(1e-9, 1.0 - rates.phone_total())
         self.p_failing = min(1.0, rates.always_failing / normal)
         self.p_inactive = min(1.0, rates.inactive / normal)
