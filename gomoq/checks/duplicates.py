@@ -117,9 +117,11 @@ def _alt_edges(people: pl.DataFrame, region: str) -> pl.DataFrame:
     own = str(phonenumbers.country_code_for_region(region))
     invalid = people.filter(~pl.col("valid") & pl.col("digits").str.starts_with(own))
     nsn = invalid.select("digits", pl.col("digits").str.slice(len(own)).alias("nsn")).unique()
-    plus = phone_lib.normalise(("+" + nsn["nsn"]).alias("raw"))
+    # A whole international number (calling code + at least 7 digits) read as a national one.
+    whole = nsn.filter(pl.col("nsn").str.len_chars().is_between(8, 15))
+    plus = phone_lib.normalise(("+" + whole["nsn"]).alias("raw"))
     cc_edges = (
-        pl.DataFrame({"a": nsn["digits"], "b": plus["e164"].str.slice(1), "ok": plus["valid"]})
+        pl.DataFrame({"a": whole["digits"], "b": plus["e164"].str.slice(1), "ok": plus["valid"]})
         .filter(pl.col("ok"))
         .with_columns(pl.lit("country_code").alias("edit"))
     )
