@@ -19,6 +19,8 @@ from gomoq.sandbox.gen_names import FEMALE_FIRST, LAST_NAMES, MALE_FIRST, ascii_
 from gomoq.sandbox.generator import PlantRates, generate_organisation, truth_path
 from gomoq.sandbox.validation import check_attribute_value, check_contact
 
+pytestmark = pytest.mark.slow  # a 5,000-contact organisation: ~3 s to make, more to check
+
 N = 5_000
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 CAMEL = {
