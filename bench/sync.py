@@ -107,6 +107,11 @@ def main() -> None:
             with PeakRss() as rss:
                 result = sync(profile, progress=progress)
             contacts_s = result.counts["contacts"] / (marks["end"] - marks["start"])
+            print(
+                f"run {run + 1}: {result.summary()} contacts phase {contacts_s:,.0f}/s, "
+                f"{result.rate_limited} x 429, {result.requests:,} requests",
+                flush=True,
+            )
             started = time.monotonic()
             again = sync(profile)
             resync = time.monotonic() - started
@@ -114,7 +119,9 @@ def main() -> None:
             resyncs.append(resync)
             peaks.append(rss.peak / 2**20)
             limited.append(result.rate_limited + again.rate_limited)
-            print(f"run {run + 1}: {result.summary()}", flush=True)
+            print(
+                f"run {run + 1} re-sync: {again.summary()} {again.rate_limited} x 429", flush=True
+            )
 
     rate = statistics.median(rates)
     share = rate / bound

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import logging
 import math
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -181,12 +182,16 @@ async def fetch_calls(
             csv_path = work.path / "calls.csv"
             csv_path.write_text(text, encoding="utf-8")
             del text  # the CSV can be large: keep one copy at a time
-            frame = (
-                calls_from_csv(csv_path).collect().unique("id", keep="last", maintain_order=True)
-            )
-            work.finish_table("calls", frame)
+            # streamed from CSV to Parquet: the calls never sit in memory all at once (an
+            # export lists each call once, so there is nothing to de-duplicate)
+            target = work.table_path("calls")
+            tmp = target.with_name(f".{target.name}.tmp")
+            calls_from_csv(csv_path).sink_parquet(tmp, compression="zstd")
+            os.replace(tmp, target)
+            rows = int(pl.scan_parquet(target).select(pl.len()).collect().item())
+            work.mark_done("calls", rows)
             csv_path.unlink(missing_ok=True)
-            progress(ProgressEvent("calls", frame.height, frame.height, "calls", finished=True))
+            progress(ProgressEvent("calls", rows, rows, "calls", finished=True))
             return
     await _page_calls(client, work, progress, should_cancel, counter)
 

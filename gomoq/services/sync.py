@@ -15,6 +15,7 @@ them; the current snapshot is replaced only when every table is complete
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -258,25 +259,41 @@ def _finish_contacts(work: WorkFolder, files: list[Any], progress: ProgressFn) -
     """The accepted pass → `contacts` (one row per id, its latest version) and `attributes`."""
     from gomoq.progress import ProgressEvent
 
+    target = work.table_path("contacts")
     if files:
-        contacts = (
+        tmp = target.with_name(f".{target.name}.tmp")
+        (
             pl.scan_parquet(files)
             .sort("updated_at", nulls_last=False, maintain_order=True)
             .unique("id", keep="last")
             .sort("created_at", "id")
-            .collect()
+            .sink_parquet(tmp, compression="zstd")
         )
+        os.replace(tmp, target)
     else:
-        contacts = empty_frame("contacts")
-    store.write_table(contacts, work.table_path("contacts"))
-    attributes_path = work.table_path("attributes")
-    parts = [attributes_frame(piece) for piece in contacts.iter_slices(ATTRIBUTE_SLICE)] or [
-        empty_frame("attributes")
-    ]
-    store.write_table(pl.concat(parts), attributes_path)
-    work.state["done"]["attributes"] = sum(p.height for p in parts)
-    work.mark_done("contacts", contacts.height)
-    progress(ProgressEvent("contacts", contacts.height, contacts.height, "contacts", finished=True))
+        store.write_table(empty_frame("contacts"), target)
+    # the long attributes table, a slice of contacts at a time (JSON parsed in Python)
+    sources = pl.read_parquet(target, columns=["id", "custom_attributes"])
+    parts_dir = work.path / "attribute-parts"
+    parts_dir.mkdir(exist_ok=True)
+    parts = []
+    for index, piece in enumerate(sources.iter_slices(ATTRIBUTE_SLICE)):
+        part = parts_dir / f"part-{index:05d}.parquet"
+        store.write_table(attributes_frame(piece), part)
+        parts.append(part)
+    del sources
+    attributes = work.table_path("attributes")
+    tmp = attributes.with_name(f".{attributes.name}.tmp")
+    pl.concat(
+        [empty_frame("attributes").lazy(), *(pl.scan_parquet(p) for p in parts)]
+    ).sink_parquet(tmp, compression="zstd")
+    os.replace(tmp, attributes)
+    work.state["done"]["attributes"] = int(
+        pl.scan_parquet(attributes).select(pl.len()).collect().item()
+    )
+    count = int(pl.scan_parquet(target).select(pl.len()).collect().item())
+    work.mark_done("contacts", count)
+    progress(ProgressEvent("contacts", count, count, "contacts", finished=True))
 
 
 def _assemble(
@@ -340,3 +357,4 @@ def _cleanup_work(work: WorkFolder) -> None:
     shutil.rmtree(work.path / "contacts", ignore_errors=True)
     shutil.rmtree(work.path / "calls-parts", ignore_errors=True)
     shutil.rmtree(work.path / "members-parts", ignore_errors=True)
+    shutil.rmtree(work.path / "attribute-parts", ignore_errors=True)
