@@ -176,14 +176,15 @@ def apply(
     if dry_run:
         return RunResult("(dry run)", "apply", "dry-run", pending=len(units), dry_run=True)
     journal = _journal()
-    run_id = journal.new_run(
-        profile.name,
-        "apply",
-        plan.to_dict(),
-        plan_path=None if plan_path is None else str(plan_path),
-        options={"attributes_update": attributes_update},
-    )
-    journal.add_actions(run_id, units)
+    with journal.transaction():  # a run is recorded with all its units, or not at all
+        run_id = journal.new_run(
+            profile.name,
+            "apply",
+            plan.to_dict(),
+            plan_path=None if plan_path is None else str(plan_path),
+            options={"attributes_update": attributes_update},
+        )
+        journal.add_actions(run_id, units)
     return asyncio.run(
         _drive(
             profile,
@@ -266,10 +267,11 @@ def undo(
             "(dry run)", "undo", "dry-run", pending=len(units), messages=described, dry_run=True
         )
     options = json.loads(run["options_json"])
-    undo_id = journal.new_run(
-        profile.name, "undo", {"undo_of": run_id}, undo_of=run_id, options=options
-    )
-    journal.add_actions(undo_id, units)
+    with journal.transaction():
+        undo_id = journal.new_run(
+            profile.name, "undo", {"undo_of": run_id}, undo_of=run_id, options=options
+        )
+        journal.add_actions(undo_id, units)
     return asyncio.run(
         _drive(
             profile,
