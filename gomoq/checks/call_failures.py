@@ -30,7 +30,7 @@ new attempt, so a dismissed finding comes back when new failures arrive.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import polars as pl
 
@@ -117,26 +117,63 @@ def call_summary(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """Per contact with calls: attempts, counts by class (`COUNTERS`) and in the window
     (`WINDOW_COUNTERS`), first/last attempt, the latest break of a failure streak (an answered
     or other attempt), the last answer, and per failure status (`failure_slots`) the count of
-    failed attempts (`all_<i>`) and of those in the current streak (`streak_<i>`).
+    failed attempts (`all_<i>`) and of those in the current streak (`streak_<i>`; counted only
+    for contacts with at least `consecutive` failures, 0 for the others that have a break).
 
-    One pass over the calls, computed once per run (inactivity uses it too)."""
+    One pass over the calls, plus a pass over the failed calls of the contacts whose streak
+    needs counting; computed once per run (inactivity uses it too)."""
     cfg = settings.call_failures
     slots = failure_slots(cfg)
     bits = _slot_bits(cfg)
     limit = _PACK_LIMIT if _PACK_LIMIT is not None else (1 << bits)
 
     def compute() -> pl.DataFrame:
-        calls = _prepared(tables, settings, slots, bits)
+        calls = _prepared(tables, settings, slots, bits).collect().lazy()
         summary = _aggregate(calls, slots, bits, packed=True).collect()
         most = int(summary.select(pl.col("attempts").max()).item() or 0)
-        if most < limit:
-            return summary
-        # Some contact has more attempts than a packed field holds: redo it exactly.
-        return _aggregate(calls, slots, bits, packed=False).collect()
+        if most >= limit:
+            # Some contact has more attempts than a packed field holds: redo it exactly.
+            summary = _aggregate(calls, slots, bits, packed=False).collect()
+        return _with_streaks(calls, summary, slots, bits, cfg.consecutive)
 
     key = ("call_summary", cfg, settings.today(), _PACK_LIMIT)
     summary: pl.DataFrame = tables.memo(key, compute)
     return summary
+
+
+def _with_streaks(
+    calls: pl.LazyFrame, summary: pl.DataFrame, slots: tuple[str, ...], bits: int, n: int
+) -> pl.DataFrame:
+    """Add `streak_<i>`: failed attempts after the contact's latest break, per status.
+
+    Without any break every failure is in the streak; with a break as the latest attempt there
+    is none; only contacts with at least `n` failures whose latest attempt came after their
+    latest break need their calls read again (a much smaller set)."""
+    all_cols = [pl.col(f"all_{i}") for i in range(len(slots))]
+    no_break = pl.col("last_break_at").is_null()
+    summary = summary.with_columns(
+        pl.when(no_break).then(c).otherwise(pl.lit(0, dtype=pl.UInt32)).alias(f"streak_{i}")
+        for i, c in enumerate(all_cols)
+    )
+    pending = summary.filter(
+        ~no_break & (pl.col("failed") >= n) & (pl.col("last_at") > pl.col("last_break_at"))
+    ).select("contact_id", "last_break_at")
+    if pending.height == 0:
+        return summary
+    flags = [(pl.col("fp") // (1 << (bits * i))) % (1 << bits) for i in range(len(slots))]
+    counted = (
+        calls.filter(pl.col("fp") > 0)
+        .join(pending.lazy(), on="contact_id", how="inner")
+        .filter(pl.col("created_at") > pl.col("last_break_at"))
+        .group_by("contact_id")
+        .agg(f.sum().cast(pl.UInt32).alias(f"s{i}") for i, f in enumerate(flags))
+        .collect()
+    )
+    joined = summary.join(counted, on="contact_id", how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.coalesce(pl.col(f"s{i}"), pl.col(f"streak_{i}")).alias(f"streak_{i}")
+        for i in range(len(slots))
+    ).drop([f"s{i}" for i in range(len(slots))])
 
 
 def _prepared(
@@ -168,10 +205,6 @@ def _prepared(
 def _aggregate(
     calls: pl.LazyFrame, slots: tuple[str, ...], bits: int, *, packed: bool
 ) -> pl.LazyFrame:
-    # Attempts after the latest break (or all of them without one) make the current streak;
-    # the comparison with the group's own max is evaluated per group by polars.
-    floor = pl.lit(datetime(1970, 1, 1, tzinfo=UTC)).dt.cast_time_unit("ms")
-    after_break = pl.col("created_at") > pl.col("break_at").max().fill_null(floor)
     times = [
         pl.col("created_at").min().alias("first_at"),
         pl.col("created_at").max().alias("last_at"),
@@ -179,14 +212,12 @@ def _aggregate(
         pl.col("answer_at").max().alias("last_answered_at"),
     ]
     all_names = [f"all_{i}" for i in range(len(slots))]
-    streak_names = [f"streak_{i}" for i in range(len(slots))]
     if packed:
         grouped = calls.group_by("contact_id").agg(
             pl.len().alias("attempts"),
             pl.col("c1").sum(),
             pl.col("c2").sum(),
             pl.col("fp").sum(),
-            pl.col("fp").filter(after_break).sum().alias("sp"),
             *times,
         )
         return grouped.select(
@@ -195,7 +226,6 @@ def _aggregate(
             *_unpack("c1", list(COUNTERS), 16),
             *_unpack("c2", list(WINDOW_COUNTERS), 16),
             *_unpack("fp", all_names, bits),
-            *_unpack("sp", streak_names, bits),
             "first_at",
             "last_at",
             "last_break_at",
@@ -211,10 +241,6 @@ def _aggregate(
             for flag, name in zip(mask16, (*COUNTERS, *WINDOW_COUNTERS), strict=True)
         ],
         *[f.sum().cast(pl.UInt32).alias(n) for f, n in zip(slot_flags, all_names, strict=True)],
-        *[
-            f.filter(after_break).sum().cast(pl.UInt32).alias(n)
-            for f, n in zip(slot_flags, streak_names, strict=True)
-        ],
         *times,
     )
 
