@@ -66,7 +66,7 @@ def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     )
     return (
         tables.contacts.select(pl.col("id").alias("contact_id"), "created_at")
-        .join(summary, on="contact_id", how="left")
+        .join(summary, on="contact_id", how="left", maintain_order="left")
         .select(
             "contact_id",
             pl.col("attempts").fill_null(0),
@@ -160,5 +160,5 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
             pl.col("attempts").cast(pl.String),
             separator=":",
         ).alias("data_fingerprint"),
-    ).sort("contact_id")
+    )  # in the cache's contact order (no sort: 700k findings per million contacts)
     return conform(out).with_columns(out["data_fingerprint"])
