@@ -128,7 +128,7 @@ def call_summary(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     limit = _PACK_LIMIT if _PACK_LIMIT is not None else (1 << bits)
 
     def compute() -> pl.DataFrame:
-        calls = _prepared(tables, settings, slots, bits).collect().lazy()
+        calls = prepared_calls(tables, settings).lazy()
         summary = _aggregate(calls, slots, bits, packed=True).collect()
         most = int(summary.select(pl.col("attempts").max()).item() or 0)
         if most >= limit:
@@ -176,6 +176,18 @@ def _with_streaks(
     ).drop([f"s{i}" for i in range(len(slots))])
 
 
+def prepared_calls(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
+    """The calls read once per run, as the few numeric columns the summary aggregates, plus
+    `unknown_status` (the status when outside the known vocabulary, else null)."""
+    cfg = settings.call_failures
+    key = ("calls_prepared", cfg, settings.today())
+    frame: pl.DataFrame = tables.memo(
+        key,
+        lambda: _prepared(tables, settings, failure_slots(cfg), _slot_bits(cfg)).collect(),
+    )
+    return frame
+
+
 def _prepared(
     tables: CheckInput, settings: CheckSettings, slots: tuple[str, ...], bits: int
 ) -> pl.LazyFrame:
@@ -199,6 +211,7 @@ def _prepared(
         _packed(slot_flags, bits).alias("fp"),
         pl.when(answered | (cls == OTHER)).then(pl.col("created_at")).alias("break_at"),
         pl.when(answered).then(pl.coalesce("answered_at", "created_at")).alias("answer_at"),
+        pl.when(~pl.col("known")).then(status).alias("unknown_status"),
     )
 
 
@@ -248,13 +261,12 @@ def _aggregate(
 def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[str, int]:
     """How many attempts carry each unknown status (for the run summary)."""
     counts = (
-        classified_calls(tables, settings.call_failures)
-        .filter(~pl.col("known"))
-        .group_by("status")
+        prepared_calls(tables, settings)
+        .filter(pl.col("unknown_status").is_not_null())
+        .group_by("unknown_status")
         .len()
-        .collect()
     )
-    return {str(s): int(n) for s, n in counts.sort("status").iter_rows()}
+    return {str(s): int(n) for s, n in counts.sort("unknown_status").iter_rows()}
 
 
 def _status_text(long: pl.LazyFrame, name: str) -> pl.LazyFrame:
@@ -288,13 +300,14 @@ def _slot_text(frame: pl.LazyFrame, prefix: str, slots: tuple[str, ...], name: s
     return _status_text(long, name)
 
 
-def _unknown_text(tables: CheckInput, cfg: CallFailureSettings, ids: pl.LazyFrame) -> pl.LazyFrame:
-    """Per contact in `ids`, its unknown statuses with counts (a pass over the rare ones)."""
+def _unknown_text(tables: CheckInput, settings: CheckSettings, ids: pl.LazyFrame) -> pl.LazyFrame:
+    """Per contact in `ids`, its unknown statuses with counts (only the rare unknown rows)."""
     long = (
-        classified_calls(tables, cfg)
-        .filter(pl.col("cls") == UNKNOWN)
+        prepared_calls(tables, settings)
+        .lazy()
+        .filter(pl.col("unknown_status").is_not_null())
         .join(ids, on="contact_id", how="semi")
-        .group_by("contact_id", "status")
+        .group_by("contact_id", pl.col("unknown_status").alias("status"))
         .agg(pl.len().cast(pl.UInt32).alias("n"))
     )
     return _status_text(long, "unknown_text")
@@ -370,7 +383,9 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     frame = found.lazy().join(texts, on="contact_id", how="left")
     if int(found["unknown"].sum() or 0):
         unknown_ids = found.lazy().filter(pl.col("unknown") > 0).select("contact_id")
-        frame = frame.join(_unknown_text(tables, cfg, unknown_ids), on="contact_id", how="left")
+        frame = frame.join(
+            _unknown_text(tables, settings, unknown_ids), on="contact_id", how="left"
+        )
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("unknown_text"))
     attempts = pl.concat_str(
