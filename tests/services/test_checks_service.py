@@ -148,3 +148,22 @@ def test_changes_since_the_previous_snapshot(
     assert run.summary.changes == service.SnapshotChanges(
         contacts_added=1, contacts_removed=1, contacts_updated=0, calls_added=1
     )
+
+
+def test_cancel_between_checks() -> None:
+    from gomoq.errors import Cancelled
+
+    asked: list[int] = []
+
+    def cancel_after_first() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(Cancelled):
+        service.run_checks_on(
+            CheckInput.from_frames(**org()),
+            SETTINGS,
+            checks=MY_CHECKS,
+            should_cancel=cancel_after_first,
+        )
+    assert len(asked) == 2
