@@ -24,8 +24,8 @@ counts, e.g. "5 attempts since 2026-03-02, last 4 failed (no_answer×3, busy×1)
 
 `field` is `primary_phone` and `value` the contact's phone;
 `suggested_action` is `action` (flag, or delete when configured), `review` for the window kind.
-The finding id is per contact; the evidence (hence the decision fingerprint) changes with every
-new attempt, so a dismissed finding comes back when new failures arrive.
+The finding id is per contact; its data fingerprint is the kind and the attempt counts, so a
+dismissed finding comes back when new attempts arrive or its kind changes, not as days pass.
 """
 
 from __future__ import annotations
@@ -448,15 +448,26 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .then(pl.lit("review"))
         .otherwise(pl.lit(cfg.action))
     )
-    out = frame.select(
-        pl.lit(CHECK).alias("check"),
-        finding_id_expr(CHECK, "contact", "contact_id").alias("finding_id"),
-        "contact_id",
-        severity.alias("severity"),
-        "kind",
-        pl.lit("primary_phone").alias("field"),
-        pl.col("primary_phone").alias("value"),
-        pl.concat_str(evidence, unknown_note).alias("evidence"),
-        action.alias("suggested_action"),
-    ).sort("contact_id")
-    return conform(out.collect())
+    out = (
+        frame.select(
+            pl.lit(CHECK).alias("check"),
+            finding_id_expr(CHECK, "contact", "contact_id").alias("finding_id"),
+            "contact_id",
+            severity.alias("severity"),
+            "kind",
+            pl.lit("primary_phone").alias("field"),
+            pl.col("primary_phone").alias("value"),
+            pl.concat_str(evidence, unknown_note).alias("evidence"),
+            action.alias("suggested_action"),
+            # Decisions hold until the kind changes or new attempts arrive (not as days pass).
+            pl.concat_str(
+                "kind",
+                pl.col("attempts").cast(pl.String),
+                pl.col("failed").cast(pl.String),
+                separator=":",
+            ).alias("data_fingerprint"),
+        )
+        .sort("contact_id")
+        .collect()
+    )
+    return conform(out).with_columns(out["data_fingerprint"])

@@ -183,3 +183,22 @@ def test_packed_counters_equal_the_unpacked_fallback(monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(call_failures, "_PACK_LIMIT", None)
         assert packed.height > 3
         assert packed.equals(fallback)
+
+
+def test_fingerprint_changes_with_new_attempts_not_with_time() -> None:
+    from datetime import timedelta
+
+    from tests.checks.conftest import make_input as mk
+
+    frame = calls(("a", "busy", 10), ("a", "busy", 9), ("a", "busy", 8))
+    tables = mk(contacts=contacts("a"), calls=frame)
+    now = call_failures.run(tables, CheckSettings(now=NOW))
+    later = call_failures.run(
+        mk(contacts=contacts("a"), calls=frame), CheckSettings(now=NOW + timedelta(days=40))
+    )
+    assert now["kind"][0] == later["kind"][0] == "always_failing"
+    assert now["data_fingerprint"][0] == later["data_fingerprint"][0]
+    more = calls(("a", "busy", 10), ("a", "busy", 9), ("a", "busy", 8), ("a", "busy", 1))
+    again = call_failures.run(mk(contacts=contacts("a"), calls=more), CheckSettings(now=NOW))
+    assert again["finding_id"][0] == now["finding_id"][0]
+    assert again["data_fingerprint"][0] != now["data_fingerprint"][0]
