@@ -53,10 +53,11 @@ def attributes_of(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 def to_api_shape(contact: Mapping[str, Any]) -> dict[str, Any]:
     """A cache row or API contact as an API-shaped dict (camelCase, attributes as an object)."""
-    out: dict[str, Any] = {}
-    for key, value in contact.items():
-        out[SNAKE_TO_CAMEL.get(key, key)] = value
-    out["customAttributes"] = attributes_of(contact)
+    if isinstance(contact.get("customAttributes"), dict) and "custom_attributes" not in contact:
+        out = dict(contact)  # already API-shaped (the common case in bulk runs): just copy
+    else:
+        out = {SNAKE_TO_CAMEL.get(key, key): value for key, value in contact.items()}
+        out["customAttributes"] = attributes_of(contact)
     channels = out.get("channels")
     if channels is not None and not isinstance(channels, list):
         out["channels"] = list(channels)

@@ -21,7 +21,6 @@ describing exactly what was sent and what was confirmed.
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -29,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from gomoq import paths
 
@@ -119,8 +120,13 @@ def connect() -> sqlite3.Connection:
     return conn
 
 
+def _loads(text: str | bytes) -> Any:
+    return orjson.loads(text)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    # orjson: a 10,000-contact bulk run writes 30,000 JSON documents; json.dumps took seconds
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 @dataclass
@@ -276,7 +282,7 @@ class Journal:
                 r["action_id"],
                 r["kind"],
                 r["contact_id"],
-                json.loads(r["data_json"]),
+                _loads(r["data_json"]),
                 r["state"],
                 r["message"],
             )
@@ -339,9 +345,9 @@ class Journal:
                 r["seq"],
                 r["action_seq"],
                 r["kind"],
-                json.loads(r["payload_json"]),
+                _loads(r["payload_json"]),
                 r["state"],
-                None if r["result_json"] is None else json.loads(r["result_json"]),
+                None if r["result_json"] is None else _loads(r["result_json"]),
             )
             for r in cur
         ]
@@ -421,14 +427,14 @@ class Journal:
             "SELECT contact_id, image_json, after_json FROM journal_images WHERE run_id = ?",
             (run_id,),
         ):
-            after = None if r["after_json"] is None else json.loads(r["after_json"])
-            out[r["contact_id"]] = (json.loads(r["image_json"]), after)
+            after = None if r["after_json"] is None else _loads(r["after_json"])
+            out[r["contact_id"]] = (_loads(r["image_json"]), after)
         return out
 
     def afters(self, run_id: str) -> dict[str, dict[str, Any]]:
         """contact id → after-image, for the contacts the run changed."""
         return {
-            r["contact_id"]: json.loads(r["after_json"])
+            r["contact_id"]: _loads(r["after_json"])
             for r in self.conn.execute(
                 "SELECT contact_id, after_json FROM journal_images"
                 " WHERE run_id = ? AND after_json IS NOT NULL",
@@ -449,7 +455,7 @@ class Journal:
             "SELECT image_json FROM journal_images WHERE run_id = ? AND contact_id = ?",
             (run_id, contact_id),
         ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else dict(_loads(row[0]))
 
     # id map (undo) ------------------------------------------------------------------------
     def map_id(self, run_id: str, old_id: str, new_id: str) -> None:
