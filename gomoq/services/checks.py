@@ -244,26 +244,37 @@ def _contact_fingerprints(
 
 
 def snapshot_changes(previous: CheckInput, current: CheckInput) -> SnapshotChanges:
-    """Contacts added, removed and updated (by `updated_at`), and calls added, by id."""
-    before = previous.contacts.select("id", "updated_at")
-    after = current.contacts.select("id", "updated_at")
-    added = after.join(before, on="id", how="anti").select(pl.len()).collect().item()
-    removed = before.join(after, on="id", how="anti").select(pl.len()).collect().item()
-    updated = (
-        after.join(before, on="id", how="inner", suffix="_before")
-        .filter(~pl.col("updated_at").eq_missing(pl.col("updated_at_before")))
-        .select(pl.len())
+    """Contacts added, removed and updated (by `updated_at`) between two snapshots, by id (one
+    full join), and calls added: those created after the previous snapshot's latest call (calls
+    are append-only, and comparing 5 million call ids would cost seconds)."""
+    before = previous.contacts.select("id", pl.col("updated_at").alias("before"))
+    after = current.contacts.select(
+        "id", pl.col("updated_at").alias("after"), pl.lit(True).alias("now")
+    )
+    counts = (
+        after.join(
+            before.with_columns(pl.lit(True).alias("then")), on="id", how="full", coalesce=True
+        )
+        .select(
+            (pl.col("now") & pl.col("then").is_null()).sum().alias("added"),
+            (pl.col("then") & pl.col("now").is_null()).sum().alias("removed"),
+            (pl.col("now") & pl.col("then") & ~pl.col("after").eq_missing(pl.col("before")))
+            .sum()
+            .alias("updated"),
+        )
+        .collect()
+        .row(0)
+    )
+    latest = previous.calls.select(pl.col("created_at").max()).collect().item()
+    new_calls = (
+        current.calls.select(
+            (pl.col("created_at") > latest).sum() if latest is not None else pl.len()
+        )
         .collect()
         .item()
     )
-    calls = (
-        current.calls.select("id")
-        .join(previous.calls.select("id"), on="id", how="anti")
-        .select(pl.len())
-        .collect()
-        .item()
-    )
-    return SnapshotChanges(int(added), int(removed), int(updated), int(calls))
+    added, removed, updated = (int(c or 0) for c in counts)
+    return SnapshotChanges(added, removed, updated, int(new_calls or 0))
 
 
 def record_decision(

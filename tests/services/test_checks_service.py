@@ -137,8 +137,13 @@ def test_changes_since_the_previous_snapshot(
 ) -> None:
     before = org()
     after = org()
+    stamp = pl.lit(NOW).dt.cast_time_unit("ms")
+    before["contacts"] = before["contacts"].with_columns(updated_at=stamp)
+    edited = after["contacts"].with_columns(
+        updated_at=pl.when(pl.col("id") == "attr").then(stamp.dt.offset_by("1d")).otherwise(stamp)
+    )
     after["contacts"] = pl.concat(
-        [after["contacts"].filter(pl.col("id") != "quiet"), contacts("new")], how="diagonal"
+        [edited.filter(pl.col("id") != "quiet"), contacts("new")], how="diagonal"
     )
     extra = calls(("new", "answered", 1)).with_columns(pl.lit("call-new").alias("id"))
     after["calls"] = pl.concat([after["calls"], extra])
@@ -146,7 +151,7 @@ def test_changes_since_the_previous_snapshot(
     snapshots["current"] = FakeSnapshot(**after)
     run = service.run_checks(profile, settings=SETTINGS)
     assert run.summary.changes == service.SnapshotChanges(
-        contacts_added=1, contacts_removed=1, contacts_updated=0, calls_added=1
+        contacts_added=1, contacts_removed=1, contacts_updated=1, calls_added=1
     )
 
 
