@@ -172,7 +172,7 @@ def _score(
     pairs: pl.DataFrame,
     people: pl.DataFrame,
     calls: pl.LazyFrame,
-    region: str,
+    normalised: pl.DataFrame,
     merge_confidence: float,
 ) -> pl.DataFrame:
     """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
@@ -181,18 +181,39 @@ def _score(
     frame = pairs.join(side, left_on="id_a", right_on="id").join(
         side, left_on="id_b", right_on="id", suffix="_b"
     )
-    name_cols = ["first_name", "last_name", "full_name"]
-    keys = frame.select(name_cols + [f"{c}_b" for c in name_cols]).unique()
+    # The full name is read only when a first or last name is missing: dropping it otherwise
+    # makes far fewer distinct name tuples to score.
+    whole = pl.all_horizontal(
+        pl.col(c).is_not_null() for c in ("first_name", "last_name", "first_name_b", "last_name_b")
+    )
+    frame = frame.with_columns(
+        pl.when(whole).then(None).otherwise(pl.col(c)).alias(f"_{c}")
+        for c in ("full_name", "full_name_b")
+    )
+    key_cols = [
+        "first_name",
+        "last_name",
+        "_full_name",
+        "first_name_b",
+        "last_name_b",
+        "_full_name_b",
+    ]
+    keys = frame.select(key_cols).unique()
     sims = [person_similarity(*row) for row in keys.iter_rows()]
     keys = keys.with_columns(pl.Series("name_sim", sims, dtype=pl.Float64))
-    frame = frame.join(keys, on=keys.columns[:-1], how="left", nulls_equal=True)
+    frame = frame.join(keys, on=key_cols, how="left", nulls_equal=True).drop(
+        "_full_name", "_full_name_b"
+    )
     cities = frame.select("city", "city_b").drop_nulls().unique()
     city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
     cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))
     frame = frame.join(cities, on=["city", "city_b"], how="left")
     email_a, email_b = _norm_text("primary_email"), _norm_text("primary_email_b")
-    # Calls keep the number as dialled (raw): read those of the pairs' contacts as E.164.
-    ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
+    # Calls keep the number as dialled (raw, mostly the contact's phone as it was stored):
+    # read through the normalised phones; a raw seen nowhere else is not read (rare, and
+    # parsing millions of calls' numbers is not worth it).
+    near = pairs.filter(pl.col("edit") != "same")
+    ids = pl.concat([near["id_a"], near["id_b"]]).unique()
     dialled = (
         calls.filter(
             pl.col("contact_id").is_in(ids.implode()) & pl.col("phone_number").is_not_null()
@@ -200,15 +221,23 @@ def _score(
         .select("contact_id", "phone_number")
         .unique()
         .collect()
-    )
-    read = phone_lib.normalise(dialled["phone_number"], region)
-    dialled = (
-        dialled.with_columns(read["e164"].alias("e164_b"))
-        .filter(pl.col("e164_b").is_not_null())
-        .select(pl.col("contact_id").alias("id_a"), "e164_b", pl.lit(True).alias("dialled"))
+        .join(normalised.select("raw", "e164"), left_on="phone_number", right_on="raw")
+        .select("contact_id", "e164")
         .unique()
+        .with_columns(pl.lit(True).alias("hit"))
     )
-    frame = frame.join(dialled, on=["id_a", "e164_b"], how="left")
+    frame = (
+        frame.join(
+            dialled.rename({"contact_id": "id_a", "e164": "e164_b", "hit": "hit_ab"}),
+            on=["id_a", "e164_b"],
+            how="left",
+        )
+        .join(
+            dialled.rename({"contact_id": "id_b", "hit": "hit_ba"}), on=["id_b", "e164"], how="left"
+        )
+        .with_columns((pl.col("hit_ab") | pl.col("hit_ba")).fill_null(False).alias("dialled"))
+        .drop("hit_ab", "hit_ba")
+    )
     frame = frame.with_columns(
         (email_a == email_b).fill_null(False).alias("same_email"),
         ((email_a != email_b) & email_a.is_not_null() & email_b.is_not_null())
@@ -320,7 +349,7 @@ def find(
     crowded = _crowded_numbers(people, cfg)
     if pairs.height == 0 and not crowded:
         return empty_findings()
-    scored = _score(pairs, people, calls, region, cfg.merge_confidence)
+    scored = _score(pairs, people, calls, normalised, cfg.merge_confidence)
     different = (
         (pl.col("edit") == "same")
         & (pl.col("name_sim") < cfg.different_person_below)

@@ -142,7 +142,7 @@ def test_a_weak_link_does_not_drag_a_sure_pair_down() -> None:
 
 def test_calls_dialled_to_the_other_number_corroborate() -> None:
     people = _people(("a", "+212612345678", "Omar", "Tazi"), ("b", "+212612345679", "Omar", "Tazy"))
-    calls = pl.DataFrame({"id": ["k"], "contact_id": ["a"], "phone_number": ["0612345679"]})
+    calls = pl.DataFrame({"id": ["k"], "contact_id": ["a"], "phone_number": ["+212612345679"]})
     plain = _run(people)["confidence"][0]
     with_calls = _run(people, calls)
     assert with_calls["confidence"][0] > plain
