@@ -46,7 +46,15 @@ from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 log = logging.getLogger("gomoq.sync")
 PAGE_SIZE = 100
 CHUNK_PAGES = 10
-WORKERS = 16
+WORKERS = 16  # most pages in flight at once
+IN_FLIGHT_S = 0.8  # latency up to which `workers_for` still reaches the rate limit
+
+
+def workers_for(rate_limit: float) -> int:
+    """Pages to keep in flight at `rate_limit` requests/s: enough to reach the limit when each
+    request takes up to IN_FLIGHT_S, and fewer than the server's one-second burst, so that a
+    server that stalls and then serves its queue at once does not empty its bucket (429)."""
+    return max(2, min(WORKERS, math.ceil(rate_limit * IN_FLIGHT_S)))
 
 
 class SyncDriftError(GomoqError):
@@ -120,7 +128,7 @@ class ContactsPager:
     should_cancel: CancelFn | None
     max_passes: int = 5
     clock_margin_s: float = 2.0
-    workers: int = WORKERS
+    workers: int = 0  # 0: WORKERS
     pages_fetched: int = 0
     on_page: Callable[[int, int], None] | None = None  # tests: (pass, page) after each page
     # ids of the current snapshot: in pass 1, a recently written contact among them is an
@@ -216,7 +224,7 @@ class ContactsPager:
                     # ms, during which the pacer's slots would go unused
                     await asyncio.to_thread(self._write_chunk, number, chunk, results.pop(chunk))
 
-        await run_workers(min(self.workers, queue.qsize()), worker)
+        await run_workers(min(self.workers or WORKERS, queue.qsize()), worker)
 
     def _write_chunk(self, number: int, chunk: int, pages: dict[int, Any]) -> None:
         rows = [row for p in sorted(pages) for row in pages[p].data]

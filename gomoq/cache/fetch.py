@@ -41,10 +41,11 @@ CALL_CHUNK_PAGES = 50
 
 
 class Counter:
-    """Pages fetched, for the sync's statistics."""
+    """Pages fetched (for the sync's statistics) and pages to keep in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = WORKERS) -> None:
         self.pages = 0
+        self.workers = workers
 
 
 async def all_pages(
@@ -73,7 +74,7 @@ async def all_pages(
                 on_page(page)
 
     if remaining:
-        await run_workers(min(WORKERS, len(remaining)), worker)
+        await run_workers(min(counter.workers, len(remaining)), worker)
     return [row for n in sorted(pages) for row in pages[n].data]
 
 
@@ -238,7 +239,7 @@ async def _page_calls(
             write_table(calls_frame(rows), part(chunk))
 
     if pending:
-        await run_workers(min(4, len(pending)), worker)
+        await run_workers(min(max(1, counter.workers // 2), len(pending)), worker)
     files = [part(c) for c in chunks]
     frame = (
         pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(f) for f in files)])

@@ -27,7 +27,7 @@ import polars as pl
 
 from gomoq.api import GomobileClient, open_client
 from gomoq.cache import fetch, store
-from gomoq.cache.contacts_pager import ContactsPager
+from gomoq.cache.contacts_pager import ContactsPager, workers_for
 from gomoq.cache.convert import attributes_frame
 from gomoq.cache.schema import SCHEMA_VERSION, TABLES, empty_frame, table_file_name
 from gomoq.cache.work import WorkFolder, sync_lock
@@ -180,7 +180,7 @@ async def _sync(
     started = time.monotonic()
     work, resumed = WorkFolder.open(profile.name, profile.base_url)
     previous_stats = dict(work.state.get("stats", {}))
-    counter = fetch.Counter()
+    counter = fetch.Counter(workers_for(profile.rate_limit))
     async with open_client(profile, **client_options) as client:
         await client.me()  # a wrong key or an unreachable host: one clear error, early
         repairs = 0
@@ -192,6 +192,7 @@ async def _sync(
             if "contacts" in groups and not work.is_done("contacts"):
                 pager = ContactsPager(client, work, progress, should_cancel, max_passes)
                 pager.known_ids = _known_ids(profile.name)
+                pager.workers = counter.workers
                 files, repairs = await pager.run()
                 _finish_contacts(work, files, progress)
             check_cancel(should_cancel)

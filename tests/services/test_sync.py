@@ -254,3 +254,10 @@ def test_resume_keeps_the_audiences_already_read(
         sync(fresh, only={"audiences"}, client_options=dict(FAST))
     assert result.resumed and 0 < resumed_pages < members["n"]
     assert_cache_equals_server("org", sandbox_db, ["audiences", "audience_members"])
+
+
+def test_pages_in_flight_follow_the_rate_limit() -> None:
+    from gomoq.cache.contacts_pager import workers_for
+
+    assert workers_for(10) == 8  # 10/s reached up to 0.8 s per request; under the burst of 10
+    assert workers_for(2) == 2 and workers_for(1000) == 16
