@@ -8,7 +8,6 @@ their views when it changes (each view an immutable snapshot, style habit 4).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
@@ -207,8 +206,3 @@ class GomoqApp(App[str | None]):
             yield SystemCommand(f"{title} ({key})", text, lambda m=mode: self.action_show(m))
         yield SystemCommand("Help (?)", "Every key binding", self.action_help)
         yield SystemCommand("Run checks again", "Recompute findings", self.run_checks)
-
-
-def css_path() -> Path:
-    """Where the app's stylesheet lives (for the screenshot script)."""
-    return Path(__file__).with_name("app.tcss")

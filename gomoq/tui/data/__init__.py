@@ -21,7 +21,6 @@ from gomoq.tui.data.lists import (
     attribute_definition,
     attribute_groups,
     call_failure_rows,
-    custom_attributes_text,
 )
 from gomoq.tui.data.overview import (
     CheckCard,
@@ -70,7 +69,6 @@ __all__ = [
     "choosable",
     "cluster_view",
     "contact_detail",
-    "custom_attributes_text",
     "describe_age",
     "duplicate_queue",
     "finding_filter",

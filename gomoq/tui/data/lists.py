@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -122,16 +121,3 @@ def apply_decisions(
         .otherwise(pl.col("decision"))
         .alias("decision")
     )
-
-
-def custom_attributes_text(raw: str | None) -> str:
-    """A compact one-line view of the custom attributes JSON."""
-    if not raw:
-        return ""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return raw
-    if isinstance(data, dict):
-        return ", ".join(f"{k}={v}" for k, v in data.items())
-    return raw

@@ -20,13 +20,6 @@ from gomoq.tui.messages import DecisionRecorded, TableReady
 from gomoq.tui.screens.base import WorkbenchScreen
 
 
-def describe_decision(decision: str | None, payload_value: Any = None) -> str:
-    """How a group's decision reads in the list."""
-    if decision == "set_attribute":
-        return "fix" if payload_value is None else f"set → {payload_value}"
-    return decision or ""
-
-
 def parse_value(text: str) -> Any:
     """The operator's typed value: JSON when it parses (numbers, true/false), else the text."""
     try:
