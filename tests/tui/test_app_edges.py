@@ -86,3 +86,14 @@ async def test_escape_cancels_a_running_sync(
         await wait_for(pilot, lambda: screen.last_error is not None)
         assert screen.last_error == "Cancelled; nothing was left half-done."
         assert not screen.running
+
+
+async def test_every_screen_is_reachable_from_the_command_palette(frame_app: GomoqApp) -> None:
+    async with frame_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Attributes (a)")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: frame_app.screen.__class__.__name__ == "AttributesScreen")
+        assert frame_app.current_mode == "attributes"
