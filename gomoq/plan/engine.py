@@ -31,12 +31,13 @@ from gomoq.errors import Cancelled
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
-from gomoq.plan.model import STANDARD_FIELDS
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
 log = logging.getLogger("gomoq.plan")
 
 BULK_KINDS = ("flag", "set_attribute")
+# what tells a contact we re-created from another holding the same phone
+IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
 SEND_ATTEMPTS = 4  # our own tries for POSTs whose outcome the client could not know
 MEMBER_PAGE = 100
 
@@ -424,7 +425,15 @@ class Engine:
                 p["audience_id"], self._ids(p["contact_ids"])
             )
         if kind == "create":
-            created = await self.client.create_contact(p["body"])
+            try:
+                created = await self.client.create_contact(p["body"])
+            except Conflict as exc:
+                found = await self.find_created(p["body"])
+                if found is not None:  # our own earlier attempt landed after all: adopt it
+                    return found
+                # e.g. a household number: another live contact holds the phone, and the API
+                # refuses a second one, so this contact cannot come back through the API
+                raise UnitConflict(f"contact {p['old_id']} cannot be re-created: {exc}") from None
             if created.attribute_errors:
                 # e.g. a value the attribute's type refuses today: the API cannot store it again
                 return {**created.contact, "_attributeErrors": created.attribute_errors}
@@ -487,10 +496,11 @@ class Engine:
         """A live contact with exactly this phone and these names (a create that landed)."""
         phone = str(body["primaryPhone"])
         page = await self.client.list_contacts(1, 100, search=phone)
+        known = set(self.journal.id_map(self.run_id).values())
         for contact in page.data:
-            if contact.get("primaryPhone") != phone:
+            if contact.get("primaryPhone") != phone or contact.get("id") in known:
                 continue
-            if all(contact.get(k) == body.get(k) for k in STANDARD_FIELDS if k in body):
+            if all(contact.get(k) == body.get(k) for k in IDENTITY_FIELDS):
                 return contact
         return None
 
