@@ -117,3 +117,16 @@ def test_merge_keeps_phone_held_by_an_outside_contact(profile: Profile, server: 
     assert server.contact(s)["primary_phone"] == "0612121212"
     assert server.contact(s)["city"] == "Fès"
     assert server.contact(loser)["deleted_at"] is not None
+
+
+def test_undo_cannot_recreate_a_phone_held_by_another(profile: Profile, server: Server) -> None:
+    """A deleted contact whose phone another live contact holds (a household number) cannot be
+    re-created through the API (409): undo reports it as a conflict instead of failing forever."""
+    gone, other = server.live_ids()[50:52]
+    server.edit(gone, primary_phone="+212611000111")
+    applied = svc.apply(profile, Plan(profile="test", actions=[DeleteAction("d1", (gone,))]))
+    assert applied.ok
+    server.edit(other, primary_phone="+212611000111")  # the household member keeps the number
+    undone = svc.undo(profile, applied.run_id)
+    assert (undone.done, undone.conflicts, undone.failed) == (0, 1, 0)
+    assert any("cannot be re-created" in m for m in undone.messages)
