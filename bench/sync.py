@@ -31,17 +31,21 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 class PeakRss:
-    """Samples this process's RSS every 50 ms in a thread."""
+    """Samples this process's RSS every 50 ms in a thread, also per phase (`phase`)."""
 
     def __init__(self) -> None:
         self.peak = 0
+        self.phase = "start"
+        self.by_phase: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            self.peak = max(self.peak, me.memory_info().rss)
+            rss = me.memory_info().rss
+            self.peak = max(self.peak, rss)
+            self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0), rss)
             time.sleep(0.05)
 
     def __enter__(self) -> PeakRss:
@@ -97,19 +101,24 @@ def main() -> None:
         for run in range(args.runs):
             shutil.rmtree(paths.profile_cache_dir("bench"), ignore_errors=True)
             marks: dict[str, float] = {}
+            rss = PeakRss()
 
-            def progress(event: ProgressEvent, marks: dict[str, float] = marks) -> None:
+            def progress(
+                event: ProgressEvent, marks: dict[str, float] = marks, rss: PeakRss = rss
+            ) -> None:
+                rss.phase = event.task
                 if event.task == "contacts":
                     marks.setdefault("start", time.monotonic())
                     if event.finished:
                         marks["end"] = time.monotonic()
 
-            with PeakRss() as rss:
+            with rss:
                 result = sync(profile, progress=progress)
             contacts_s = result.counts["contacts"] / (marks["end"] - marks["start"])
             print(
                 f"run {run + 1}: {result.summary()} contacts phase {contacts_s:,.0f}/s, "
-                f"{result.rate_limited} x 429, {result.requests:,} requests",
+                f"{result.rate_limited} x 429, {result.requests:,} requests; peak RSS by phase "
+                + ", ".join(f"{k} {v / 2**20:,.0f} MB" for k, v in rss.by_phase.items()),
                 flush=True,
             )
             started = time.monotonic()
