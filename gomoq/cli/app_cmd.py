@@ -16,7 +16,14 @@ def run_app(profile: Profile | None) -> str | None:
     """Run the Textual app until the operator quits; returns what the app exited with."""
     from gomoq.tui.app import GomoqApp
 
-    return GomoqApp(profile).run()
+    app = GomoqApp(profile)
+    result = app.run()
+    # A job still running (a sync retrying an unreachable server, say) was asked to stop when the
+    # app closed; Python waits for its thread, so say why the prompt does not come back at once.
+    if app.unfinished_jobs:
+        jobs = ", ".join(sorted(set(app.unfinished_jobs)))
+        click.echo(f"Stopping the running job ({jobs}) at its next safe point…", err=True)
+    return result
 
 
 @click.command(name="app")

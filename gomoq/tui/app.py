@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import WorkerState
 
 from gomoq.checks.findings import empty_findings
 from gomoq.config import Profile
@@ -95,6 +96,8 @@ class GomoqApp(App[str | None]):
         self._given_source = source is not None
         self._start_mode = start_mode
         self._given_findings = findings
+        self.unfinished_jobs: list[str] = []
+        """Jobs still running when the operator quit (the CLI says it waits for them)."""
         self.events: list[str] = []
         """The sequence of data events handled (tests assert on it)."""
 
@@ -193,6 +196,12 @@ class GomoqApp(App[str | None]):
         if self.profile is None:
             return
         self.switch_mode(mode)
+
+    async def action_quit(self) -> None:
+        """Quit; jobs still running are cancelled (they stop at their next safe point)."""
+        self.unfinished_jobs = [w.name for w in self.workers if w.state == WorkerState.RUNNING]
+        self.workers.cancel_all()
+        self.exit()
 
     def action_help(self) -> None:
         """Show every binding."""

@@ -97,3 +97,24 @@ async def test_every_screen_is_reachable_from_the_command_palette(frame_app: Gom
         await pilot.press("enter")
         await wait_for(pilot, lambda: frame_app.screen.__class__.__name__ == "AttributesScreen")
         assert frame_app.current_mode == "attributes"
+
+
+async def test_quitting_during_a_sync_cancels_it_and_says_so(
+    frame_app: GomoqApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, stopped = threading.Event(), threading.Event()
+
+    def slow_sync(_profile: Any, _progress: Any, should_cancel: Any) -> None:
+        started.set()
+        while not should_cancel():
+            threading.Event().wait(0.01)
+        stopped.set()
+        raise Cancelled("Cancelled by the operator; nothing was left half-done.")
+
+    monkeypatch.setattr(bridge, "sync", slow_sync)
+    async with frame_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, started.is_set)
+        await pilot.press("q")
+    assert frame_app.unfinished_jobs == ["sync"]
+    assert stopped.wait(5)
