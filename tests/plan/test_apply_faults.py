@@ -28,8 +28,8 @@ def _plan(server: Server) -> Plan:
         for i in range(5)
     ]
     actions += [
-        DeleteAction("d1", tuple(ids[120:130])),
-        FlagAction("f1", tuple(ids[130:160]), value="faulty"),
+        DeleteAction("d1", tuple(ids[120:126])),
+        FlagAction("f1", tuple(ids[130:142]), value="faulty"),
         RemoveFromAudiencesAction("r1", tuple(ids[111:114])),
     ]
     return Plan("test", actions)
