@@ -16,6 +16,20 @@ from gomoq.tui.messages import HistoryLoaded, JobFailed, RunFinished
 from gomoq.tui.screens.base import WorkbenchScreen
 from gomoq.tui.screens.plan import as_mapping, cell, run_summary
 
+HIDDEN = ("finished_at", "plan")
+
+
+def run_row(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as the list shows it: times to the minute, internal columns left out."""
+    out: dict[str, Any] = {}
+    for key, value in run.items():
+        if key in HIDDEN:
+            continue
+        if key.endswith("_at") and isinstance(value, str):
+            value = value.replace("T", " ")[:16]
+        out[key.replace("_", " ")] = value
+    return out
+
 
 class HistoryScreen(WorkbenchScreen):
     """The applied runs, newest first; `u` undoes the highlighted run."""
@@ -64,9 +78,10 @@ class HistoryScreen(WorkbenchScreen):
         if not message.runs:
             self.query_one("#history-status", Label).update("No runs applied yet.")
             return
-        table.add_columns(*as_mapping(message.runs[0]).keys())
-        for run in message.runs:
-            table.add_row(*(cell(v) for v in as_mapping(run).values()))
+        rows = [run_row(as_mapping(run)) for run in message.runs]
+        table.add_columns(*rows[0].keys())
+        for row in rows:
+            table.add_row(*(cell(v) for v in row.values()))
         self.query_one("#history-status", Label).update(
             f"{len(message.runs)} run(s) · u undoes the highlighted run"
         )
