@@ -164,6 +164,50 @@ def _contact_pairs(people: pl.DataFrame, region: str, cfg: DuplicateSettings) ->
 # --- scoring -----------------------------------------------------------------------------------
 
 
+def _pair_column(frame: pl.DataFrame, a: str, b: str, name: str) -> pl.DataFrame:
+    """`frame` with `name` = `name_similarity(a, b)`, computed once per distinct pair."""
+    distinct = frame.select(a, b).unique()
+    values = [name_similarity(x, y) for x, y in distinct.iter_rows()]
+    table = distinct.with_columns(pl.Series(name, values, dtype=pl.Float64))
+    return frame.join(table, on=[a, b], how="left")
+
+
+def _name_similarity(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (pairs with both sides' names) with `name_sim` = `person_similarity(...)`.
+
+    With all four name parts present (the usual case) the four part similarities are computed
+    per distinct pair of names and combined in polars: on a million contacts there are far fewer
+    distinct pairs of first names than pairs of contacts. The rest go through
+    `person_similarity` per distinct tuple.
+    """
+    four = ("first_name", "last_name", "first_name_b", "last_name_b")
+    whole = pl.all_horizontal((pl.col(c).str.len_chars() > 0).fill_null(False) for c in four)
+    frame = frame.with_row_index("_r")
+    full = frame.filter(whole)
+    for a, b, name in (
+        ("first_name", "first_name_b", "_f"),
+        ("last_name", "last_name_b", "_l"),
+        ("first_name", "last_name_b", "_fx"),
+        ("last_name", "first_name_b", "_lx"),
+    ):
+        full = _pair_column(full, a, b, name)
+
+    def combine(x: str, y: str) -> pl.Expr:
+        low = pl.min_horizontal(x, y)
+        return pl.when(low >= STRONG).then((pl.col(x) + pl.col(y)) / 2).otherwise(low)
+
+    full = full.with_columns(
+        pl.max_horizontal(combine("_f", "_l"), combine("_fx", "_lx")).alias("name_sim")
+    ).drop("_f", "_l", "_fx", "_lx")
+    rest = frame.filter(~whole)
+    cols = ["first_name", "last_name", "full_name", "first_name_b", "last_name_b", "full_name_b"]
+    keys = rest.select(cols).unique()
+    sims = [person_similarity(*row) for row in keys.iter_rows()]
+    keys = keys.with_columns(pl.Series("name_sim", sims, dtype=pl.Float64))
+    rest = rest.join(keys, on=cols, how="left", nulls_equal=True)
+    return pl.concat([full, rest]).sort("_r").drop("_r")
+
+
 def _norm_text(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().str.to_lowercase()
 
@@ -181,29 +225,7 @@ def _score(
     frame = pairs.join(side, left_on="id_a", right_on="id").join(
         side, left_on="id_b", right_on="id", suffix="_b"
     )
-    # The full name is read only when a first or last name is missing: dropping it otherwise
-    # makes far fewer distinct name tuples to score.
-    whole = pl.all_horizontal(
-        pl.col(c).is_not_null() for c in ("first_name", "last_name", "first_name_b", "last_name_b")
-    )
-    frame = frame.with_columns(
-        pl.when(whole).then(None).otherwise(pl.col(c)).alias(f"_{c}")
-        for c in ("full_name", "full_name_b")
-    )
-    key_cols = [
-        "first_name",
-        "last_name",
-        "_full_name",
-        "first_name_b",
-        "last_name_b",
-        "_full_name_b",
-    ]
-    keys = frame.select(key_cols).unique()
-    sims = [person_similarity(*row) for row in keys.iter_rows()]
-    keys = keys.with_columns(pl.Series("name_sim", sims, dtype=pl.Float64))
-    frame = frame.join(keys, on=key_cols, how="left", nulls_equal=True).drop(
-        "_full_name", "_full_name_b"
-    )
+    frame = _name_similarity(frame)
     cities = frame.select("city", "city_b").drop_nulls().unique()
     city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
     cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))

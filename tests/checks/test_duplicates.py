@@ -243,3 +243,19 @@ def test_near_pairs_equal_brute_force_on_a_dense_block() -> None:
     }
     assert len(want) > 50
     assert got == want
+
+
+def test_vectorised_name_similarity_equals_person_similarity() -> None:
+    rows = [
+        ("Mohammed", "Alaoui", None, "Mohamed", "El Alaoui", None),
+        ("Fatima", "Tazi", "Fatima Tazi", "Youssef", "Tazi", None),
+        ("Alaoui", "Omar", None, "Omar", "Alaoui", None),
+        (None, "Tazi", "Omar Tazi", "Omar", "Tazi", None),
+        ("", "Tazi", "Omar Tazi", "Omar", "Tazi", "Omar Tazi"),
+        (None, None, None, "Omar", "Tazi", None),
+        ("Amine", "Hajji", None, "Mohamed Amine", "Hajji", None),
+    ]
+    cols = ["first_name", "last_name", "full_name", "first_name_b", "last_name_b", "full_name_b"]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(cols, pl.String), orient="row")
+    got = dup._name_similarity(frame)["name_sim"].to_list()
+    assert got == [person_similarity(*r) for r in rows]
