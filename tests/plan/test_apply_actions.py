@@ -130,3 +130,26 @@ def test_undo_cannot_recreate_a_phone_held_by_another(profile: Profile, server: 
     undone = svc.undo(profile, applied.run_id)
     assert (undone.done, undone.conflicts, undone.failed) == (0, 1, 0)
     assert any("cannot be re-created" in m for m in undone.messages)
+
+
+def test_cancel_then_resume(profile: Profile, server: Server) -> None:
+    """Cancelling stops between steps; the run resumes to the end, nothing done twice."""
+    ids = server.live_ids()[60:72]
+    plan = Plan(profile="test", actions=[DeleteAction("d1", tuple(ids))])
+    seen: list[int] = []
+
+    def cancel_soon() -> bool:
+        return len(seen) >= 3
+
+    result = svc.apply(
+        profile,
+        plan,
+        concurrency=1,
+        should_cancel=cancel_soon,
+        progress=lambda e: seen.append(e.done),
+    )
+    assert result.state == "cancelled" and 0 < result.done < len(ids)
+    assert svc.history(profile)[0].state == "cancelled"
+    resumed = svc.resume(profile, result.run_id)
+    assert resumed.ok and resumed.done == len(ids)
+    assert all(server.contact(c)["deleted_at"] is not None for c in ids)
