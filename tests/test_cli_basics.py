@@ -41,3 +41,10 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert "No such command" in out.stderr
+
+
+def test_group_profile_option_reaches_subcommands() -> None:
+    """`gomoq --profile X sync` means `gomoq sync --profile X`: the missing profile is named."""
+    result = CliRunner().invoke(cli, ["--profile", "nowhere", "sync"])
+    assert result.exit_code == 2
+    assert "nowhere" in result.output

@@ -65,17 +65,28 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="gomoq")
+@click.option(
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    default=None,
+    help="Profile for the workbench and the default of every command's own --profile.",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, profile_name: str | None) -> None:
     """gomoq: find and fix what is wrong in your Gomobile contacts.
 
     With no command, opens the workbench on the active profile.
     """
+    if profile_name is not None:
+        # Sub-commands read their own `--profile`; this makes `gomoq --profile X sync` mean the
+        # same as `gomoq sync --profile X` through click's default map.
+        ctx.default_map = {name: {"profile_name": profile_name} for name in COMMANDS}
     if ctx.invoked_subcommand is None:
         if _module_exists("gomoq.cli.app_cmd"):
             from gomoq.cli.app_cmd import open_app
 
-            ctx.invoke(open_app)
+            ctx.invoke(open_app, profile_name=profile_name)
         else:
             click.echo(ctx.get_help())
 
