@@ -9,8 +9,10 @@ the same `calls_for_chunk`, so the data are identical either way.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,17 @@ class InlineCalls:
         """Nothing to stop."""
 
 
+def can_spawn() -> bool:
+    """True when a spawned worker can start: it re-imports the main module, which must then be
+    importable (`python -m ...`, a script file, an interactive `-c`), not read from stdin."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and getattr(spec, "name", None):
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
+
+
 class ProcessCalls:
     """Builds and inserts calls in a worker process writing straight into `db_path`."""
 
@@ -100,17 +113,22 @@ class ProcessCalls:
                 self._take(self.results.get_nowait())
             except queue.Empty:
                 break
+        self._put((chunk, specs))
+        return []
+
+    def _put(self, job: tuple[int, list[CallSpec]] | None) -> None:
+        """Queue a job, never waiting forever on a worker that died."""
         while True:
             try:
-                self.jobs.put((chunk, specs), timeout=1.0)
-                return []
+                self.jobs.put(job, timeout=1.0)
+                return
             except queue.Full:
                 if not self.process.is_alive():
                     raise GenerationFailed("The calls worker process stopped.") from None
 
     def finish(self) -> None:
         """Wait until the worker has written and committed every call."""
-        self.jobs.put(None)
+        self._put(None)
         while not self.done:
             try:
                 self._take(self.results.get(timeout=1.0))

@@ -40,7 +40,7 @@ from gomoq.errors import UsageError
 from gomoq.progress import ProgressEvent, ProgressFn
 from gomoq.sandbox import db as sandbox_db
 from gomoq.sandbox.gen_calls import DAY_MS, INACTIVE_DAYS, CallRow, CallSpec, Clock
-from gomoq.sandbox.gen_callsink import INSERT_CALL, InlineCalls, ProcessCalls
+from gomoq.sandbox.gen_callsink import INSERT_CALL, InlineCalls, ProcessCalls, can_spawn
 from gomoq.sandbox.gen_org import make_org, write_definitions_and_audiences
 from gomoq.sandbox.gen_people import Person, PersonMaker
 from gomoq.secrets import register_secret
@@ -155,7 +155,7 @@ def generate_organisation(
     cache_kib = min(200_000, 2_000 + contacts // 5)
     conn = sandbox_db.connect(db_path)
     side_path = db_path.with_name(db_path.name + ".contacts-part")
-    parallel = contacts >= PARALLEL_FROM
+    parallel = contacts >= PARALLEL_FROM and can_spawn()
     sink: InlineCalls | ProcessCalls | None = None
     writing = False
     try:

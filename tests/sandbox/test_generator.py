@@ -194,3 +194,25 @@ def test_call_indexes_match_the_schema() -> None:
     )
     for statement in CALL_INDEXES:
         assert statement in schema
+
+
+@pytest.mark.timeout(60)
+def test_a_dead_calls_worker_is_reported_not_waited_for(tmp_path: Path) -> None:
+    from gomoq.sandbox.gen_callsink import GenerationFailed, ProcessCalls
+
+    sink = ProcessCalls(tmp_path / "x.sqlite3", 1, 10, "org", 0, 1000)
+    sink.process.terminate()
+    sink.process.join()
+    with pytest.raises(GenerationFailed, match="stopped"):
+        for chunk in range(10):  # more than the queue holds
+            sink.submit(chunk, [])
+        sink.finish()
+
+
+@pytest.mark.timeout(60)
+def test_a_failing_calls_worker_says_why(tmp_path: Path) -> None:
+    from gomoq.sandbox.gen_callsink import GenerationFailed, ProcessCalls
+
+    sink = ProcessCalls(tmp_path / "missing" / "x.sqlite3", 1, 10, "org", 0, 1000)
+    with pytest.raises(GenerationFailed, match="unable to open"):
+        sink.finish()
