@@ -60,10 +60,10 @@ def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
 def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
     """Pairs (`a` < `b`) of distinct numbers one edit apart, with `edit` naming the edit."""
     keys = deletion_keys(numbers)
-    counts = keys.group_by("key").agg(pl.len().alias("n"))
-    shared = keys.join(
-        counts.filter((pl.col("n") >= 2) & (pl.col("n") <= max_key_share)), on="key", how="semi"
-    )
+    # Most keys are unique: keep the shared ones first (one hashing pass), count only those.
+    shared = keys.filter(pl.col("key").is_duplicated())
+    counts = shared.group_by("key").agg(pl.len().alias("n"))
+    shared = shared.join(counts.filter(pl.col("n") <= max_key_share), on="key", how="semi")
     pairs = (
         shared.join(shared, on="key", suffix="_b")
         .filter(pl.col("num") != pl.col("num_b"))
