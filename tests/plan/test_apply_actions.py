@@ -153,3 +153,22 @@ def test_cancel_then_resume(profile: Profile, server: Server) -> None:
     resumed = svc.resume(profile, result.run_id)
     assert resumed.ok and resumed.done == len(ids)
     assert all(server.contact(c)["deleted_at"] is not None for c in ids)
+
+
+def test_replace_mode_keeps_other_attributes(profile: Profile, server: Server) -> None:
+    """A server that replaces customAttributes on update: gomoq sends full maps, so a flag or a
+    merge never wipes the other attributes, and undo still restores everything."""
+    server.app.sandbox.settings.custom_attributes_update = "replace"
+    a, s, loser = server.live_ids()[80:83]
+    before = server.state()
+    attrs_a = server.contact(a)["custom_attributes"]
+    plan = Plan(
+        profile="test",
+        actions=[FlagAction("f1", (a,), value="r"), MergeAction("m1", s, (loser,))],
+    )
+    applied = svc.apply(profile, plan, attributes_update="replace")
+    assert applied.ok, applied.messages
+    assert server.contact(a)["custom_attributes"] == {**attrs_a, "dq_flag": "r"}
+    undone = svc.undo(profile, applied.run_id)
+    assert undone.ok, undone.messages
+    assert server.state() == before
