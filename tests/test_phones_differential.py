@@ -121,16 +121,16 @@ def test_two_hundred_thousand_varied_strings_match_phonenumbers() -> None:
 
 @pytest.mark.parametrize("region", ["FR", "US", "EH", "IT"])
 def test_other_default_regions_match_phonenumbers(region: str) -> None:
-    assert_same(varied_strings(5_000, seed=hash(region) % 1000), region)
+    assert_same(varied_strings(2_000, seed=sum(map(ord, region))), region)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet="0123456789+ -.()٠٦۱２x#", max_size=24))
 def test_fuzzed_strings_match_phonenumbers(text: str) -> None:
     assert_same([text], "MA")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(["", "+", "00", "0", "212", "+212", "+2120", "00212"]),
     st.text(alphabet="0123456789", min_size=1, max_size=14),
@@ -141,7 +141,7 @@ def test_fuzzed_prefixed_digits_match_phonenumbers(prefix: str, digits: str, sep
     assert_same([prefix + grouped, prefix + digits], "MA")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.sampled_from(
         ["", "Tel ", "tel: ", "GSM: ", "Mob. ", "x", "ext ", "a", "AB.", "tel:+", "e "]
