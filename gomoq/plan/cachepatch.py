@@ -18,7 +18,7 @@ import orjson
 import polars as pl
 
 from gomoq.cache.schema import AUDIENCE_MEMBERS, CONTACTS
-from gomoq.plan.fingerprint import SNAKE_TO_CAMEL, to_api_shape
+from gomoq.plan.fingerprint import SNAKE_TO_CAMEL
 from gomoq.plan.journal import Journal
 
 log = logging.getLogger("gomoq.plan")
@@ -58,10 +58,16 @@ def cache_lookup(profile: str) -> Lookup | None:
         for m in members.iter_rows(named=True):
             by_contact.setdefault(m["contact_id"], []).append(m["audience_id"])
         out: dict[str, dict[str, Any]] = {}
-        for row in rows.iter_rows(named=True):
-            api = to_api_shape(row)
-            api["_memberships"] = by_contact.get(row["id"], [])
-            out[row["id"]] = api
+        renamed = rows.rename({c: SNAKE_TO_CAMEL[c] for c in rows.columns if c in SNAKE_TO_CAMEL})
+        for api in renamed.to_dicts():  # straight to the API's shape: no per-key renaming
+            text = api.get("customAttributes")
+            try:
+                attrs = orjson.loads(text) if text else {}
+            except orjson.JSONDecodeError:
+                attrs = {"__unparseable__": text}
+            api["customAttributes"] = attrs if isinstance(attrs, dict) else {}
+            api["_memberships"] = by_contact.get(api["id"], [])
+            out[api["id"]] = api
         return out
 
     return lookup
