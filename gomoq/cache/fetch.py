@@ -16,6 +16,7 @@ import logging
 import math
 import os
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -164,37 +165,105 @@ async def fetch_calls(
     *,
     use_export: bool = True,
 ) -> None:
-    """All call records: the export when available, else paging `/calls`."""
+    """All call records: the export when available, else paging `/calls`.
+
+    The export is taken in windows of createdAt of about `EXPORT_WINDOW_ROWS` calls each
+    (`from` inclusive, `to` exclusive; the first and last windows open-ended), so a CSV never
+    holds a whole large organisation in memory and a resumed sync keeps the finished windows.
+    """
     if use_export:
         try:
-            export_id = await again(
-                lambda: client.start_calls_export({}),
-                (MalformedResponse, ServerError, TransportError),
-            )
+            windows = await _export_windows(client, work)
+            await _export_window(client, work, 0, windows[0], progress, should_cancel)
         except ApiError as exc:
             if exc.status not in NO_EXPORT:
                 raise
             log.info("no calls export on this API (%s); paging /calls instead", exc.status)
         else:
-            progress(ProgressEvent("calls", 0, None, "calls", message="export requested"))
-            await again(lambda: client.wait_calls_export(export_id))
-            check_cancel(should_cancel)
-            text = await again(lambda: client.download_calls_export(export_id))
-            csv_path = work.path / "calls.csv"
-            csv_path.write_text(text, encoding="utf-8")
-            del text  # the CSV can be large: keep one copy at a time
-            # streamed from CSV to Parquet: the calls never sit in memory all at once (an
-            # export lists each call once, so there is nothing to de-duplicate)
+            for index in range(1, len(windows)):
+                await _export_window(client, work, index, windows[index], progress, should_cancel)
+            parts = [_window_part(work, i) for i in range(len(windows))]
             target = work.table_path("calls")
             tmp = target.with_name(f".{target.name}.tmp")
-            calls_from_csv(csv_path).sink_parquet(tmp, compression="zstd")
+            # windows do not overlap; `unique` guards against a server ignoring the filters
+            pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(p) for p in parts)]).unique(
+                "id", keep="first", maintain_order=True
+            ).sink_parquet(tmp, compression="zstd")
             os.replace(tmp, target)
             rows = int(pl.scan_parquet(target).select(pl.len()).collect().item())
             work.mark_done("calls", rows)
-            csv_path.unlink(missing_ok=True)
             progress(ProgressEvent("calls", rows, rows, "calls", finished=True))
             return
     await _page_calls(client, work, progress, should_cancel, counter)
+
+
+EXPORT_WINDOW_ROWS = 100_000
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def _export_windows(client: GomobileClient, work: WorkFolder) -> list[list[str | None]]:
+    """The createdAt windows of this sync's export (chosen once, kept in the work state)."""
+    saved = work.state.get("calls_windows")
+    if isinstance(saved, list) and saved:
+        return saved
+    first = await again(lambda: client.list_calls(1, 1, sortOrder="asc"))
+    windows: list[list[str | None]] = [[None, None]]
+    count = math.ceil(first.meta.total / EXPORT_WINDOW_ROWS)
+    if count > 1 and first.data:
+        last = await again(lambda: client.list_calls(1, 1, sortOrder="desc"))
+        try:
+            low = datetime.fromisoformat(str(first.data[0]["createdAt"]).replace("Z", "+00:00"))
+            high = datetime.fromisoformat(str(last.data[0]["createdAt"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError, IndexError):
+            low = high = datetime.now(UTC)
+        if high > low:
+            step = (high - low) / count
+            edges: list[str | None] = [_iso(low + step * i) for i in range(1, count)]
+            bounds = [None, *edges, None]
+            windows = [[bounds[i], bounds[i + 1]] for i in range(count)]
+    work.state["calls_windows"] = windows
+    work.save()
+    return windows
+
+
+def _window_part(work: WorkFolder, index: int) -> Any:
+    folder = work.path / "calls-parts"
+    folder.mkdir(exist_ok=True)
+    return folder / f"export-{index:04d}.parquet"
+
+
+async def _export_window(
+    client: GomobileClient,
+    work: WorkFolder,
+    index: int,
+    window: list[str | None],
+    progress: ProgressFn,
+    should_cancel: CancelFn | None,
+) -> None:
+    """One window of the export: request, wait, download to a file, convert to a Parquet part."""
+    part = _window_part(work, index)
+    if part.exists():
+        return
+    check_cancel(should_cancel)
+    filters = {k: v for k, v in (("from", window[0]), ("to", window[1])) if v is not None}
+    export_id = await again(
+        lambda: client.start_calls_export(filters),
+        (MalformedResponse, ServerError, TransportError),
+    )
+    progress(ProgressEvent("calls", 0, None, "calls", message=f"export window {index + 1}"))
+    await again(lambda: client.wait_calls_export(export_id))
+    check_cancel(should_cancel)
+    text = await again(lambda: client.download_calls_export(export_id))
+    csv_path = work.path / f"calls-{index:04d}.csv"
+    csv_path.write_text(text, encoding="utf-8")
+    del text  # keep one copy at a time
+    tmp = part.with_name(f".{part.name}.tmp")
+    calls_from_csv(csv_path).sink_parquet(tmp, compression="zstd")
+    os.replace(tmp, part)
+    csv_path.unlink(missing_ok=True)
 
 
 async def _page_calls(

@@ -261,3 +261,29 @@ def test_pages_in_flight_follow_the_rate_limit() -> None:
 
     assert workers_for(10) == 8  # 10/s reached up to 0.8 s per request; under the burst of 10
     assert workers_for(2) == 2 and workers_for(1000) == 16
+
+
+def test_calls_export_in_windows_and_resumed_by_window(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gomoq.cache.fetch.EXPORT_WINDOW_ROWS", 400)
+    exports = {"n": 0}
+
+    async def counting(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        if scope.get("path") == "/api/calls/export":
+            exports["n"] += 1
+        await sandbox_app(scope, receive, send)  # type: ignore[arg-type]
+
+    with in_process(counting), pytest.raises(Cancelled):
+        sync(
+            profile,
+            only={"calls"},
+            should_cancel=lambda: exports["n"] >= 2,
+            client_options=dict(FAST),
+        )
+    assert exports["n"] == 2
+    with in_process(counting):
+        result = sync(profile, only={"calls"}, client_options=dict(FAST))
+    windows = -(-result.counts["calls"] // 400)
+    assert windows >= 4 and exports["n"] == windows + 1  # the first window was kept
+    assert_cache_equals_server("org", sandbox_db, ["calls"])
