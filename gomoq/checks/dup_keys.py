@@ -22,7 +22,7 @@ MAX_DIGITS = 17  # keys are integers: value * 32 + length must fit in 64 bits
 
 
 def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
-    """`num` (UInt64), `key` (UInt64): each number with itself and its one-deletion variants.
+    """`num`, `len`, `key` (UInt64): each number with itself and its one-deletion variants.
 
     Numbers are digit strings without a leading 0 (E.164 digits). A key is the kept digits as
     an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
@@ -41,7 +41,7 @@ def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
     )
     n, length = pl.col("num"), pl.col("len")
     width = int(frame.select(length.max()).item() or 0)
-    parts = [frame.select("num", (n * 32 + length).alias("key"))]
+    parts = [frame.select("num", "len", (n * 32 + length).alias("key"))]
     ten = pl.lit(10, dtype=pl.UInt64)
     for i in range(width):  # delete the digit at position i from the left
         right = length - i - 1  # digits after position i
@@ -52,7 +52,7 @@ def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
         first_of_run = pl.lit(i == 0) | (digit != prev)
         longer = frame.filter(length > i)  # first, so that no power is negative
         parts.append(
-            longer.filter(first_of_run).select("num", (kept * 32 + length - 1).alias("key"))
+            longer.filter(first_of_run).select("num", "len", (kept * 32 + length - 1).alias("key"))
         )
     return pl.concat(parts)
 
@@ -66,12 +66,27 @@ def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
     shared = shared.join(counts.filter(pl.col("n") <= max_key_share), on="key", how="semi")
     pairs = (
         shared.join(shared, on="key", suffix="_b")
-        .filter(pl.col("num") != pl.col("num_b"))
-        .select(
-            pl.col("num").cast(pl.String).alias("a"), pl.col("num_b").cast(pl.String).alias("b")
+        .filter(pl.col("num") < pl.col("num_b"))
+        .unique(["num", "num_b"])
+    )
+    # Cheap integer sieve before the exact check: for numbers of one length, one digit
+    # substituted makes a difference d x 10^k, two adjacent digits swapped 9 x d x 10^k
+    # (d <= 9); numbers of different lengths sharing a key are always one insertion apart.
+    v = pl.col("num_b") - pl.col("num")
+    frame = pairs.with_columns(v.alias("v"))
+    for _ in range(MAX_DIGITS):
+        frame = frame.with_columns(
+            pl.when(pl.col("v") % 10 == 0).then(pl.col("v") // 10).otherwise(pl.col("v"))
         )
-        .filter(pl.col("a") < pl.col("b"))
-        .unique()
+    sieve = (
+        (pl.col("len") != pl.col("len_b"))
+        | (pl.col("v") <= 9)
+        | ((pl.col("v") % 9 == 0) & (pl.col("v") <= 81))
+    )
+    a, b = pl.col("num").cast(pl.String), pl.col("num_b").cast(pl.String)
+    pairs = frame.filter(sieve).select(
+        pl.when(a < b).then(a).otherwise(b).alias("a"),
+        pl.when(a < b).then(b).otherwise(a).alias("b"),
     )
     return classify(pairs)
 
