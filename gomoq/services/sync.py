@@ -263,11 +263,11 @@ def _finish_contacts(work: WorkFolder, files: list[Any], progress: ProgressFn) -
     target = work.table_path("contacts")
     if files:
         tmp = target.with_name(f".{target.name}.tmp")
+        # Streamed, in page order (createdAt asc). The accepted pass read no id twice, so
+        # `unique` is only a guard; it keeps the later read, the newer version.
         (
             pl.scan_parquet(files)
-            .sort("updated_at", nulls_last=False, maintain_order=True)
-            .unique("id", keep="last")
-            .sort("created_at", "id")
+            .unique("id", keep="last", maintain_order=True)
             .sink_parquet(tmp, compression="zstd")
         )
         os.replace(tmp, target)
