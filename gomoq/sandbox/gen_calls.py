@@ -25,6 +25,7 @@ STATUS_WEIGHTS: dict[str, float] = {
     "network_congestion": 0.1,
 }
 UNANSWERED = ("no_answer", "voicemail", "busy", "rejected")
+_FAILURES = frozenset({"no_answer", "busy", "rejected", "failed"})
 _POOL_BITS = 12
 
 
@@ -142,8 +143,11 @@ def make_calls(
                 pairs = sorted(zip(times, statuses, strict=True))
                 times = [t for t, _ in pairs]
                 statuses = [s for _, s in pairs]
-        if n >= 3 and statuses.count("failed") == n:  # only planted contacts always fail
-            statuses[0] = "no_answer"
+        # Only planted contacts may fail every attempt: an unplanted one whose attempts all came
+        # back as failures (no_answer, busy, rejected, failed — the checks' default failure set)
+        # gets one voicemail, which is neither a failure nor an answer, so inactivity holds.
+        if n >= 3 and all(s in _FAILURES for s in statuses):
+            statuses[0] = "voicemail"
     tail = uuid7(0, rng)[14:]
     iso, days, tod, millis = clock.iso, clock.days, _TIME_OF_DAY, _MILLIS
     rows: list[CallRow] = []
