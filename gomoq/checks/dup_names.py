@@ -35,6 +35,9 @@ _ARABIC = str.maketrans(
 )  # fmt: skip
 
 
+_VOWELS = frozenset("aeiouy")
+
+
 @lru_cache(maxsize=200_000)
 def tokens(name: str) -> tuple[str, ...]:
     """The normalised tokens of a name (particles dropped, `elX` unglued)."""
@@ -87,9 +90,15 @@ def token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     sa, sb = skeleton(a), skeleton(b)
-    if sa == sb:
+    # A shared skeleton means a transliteration variant only when the names also start alike:
+    # short skeletons collide across unrelated names ("omar"/"marie" -> "mr", "sophie"/"youssef"
+    # -> "sf"), and those are exactly a household's different first names.
+    # ("العمراني" keeps its skeleton "mrn" but loses the vowel "amrani" starts with: a skeleton
+    # of three consonants or more is distinctive enough on its own.)
+    trusted = a[0] == b[0] or (a[0] in _VOWELS and b[0] in _VOWELS) or min(len(sa), len(sb)) >= 3
+    if sa == sb and trusted:
         return 0.95
-    score = max(_ratio(a, b), 0.9 * _ratio(sa, sb))
+    score = max(_ratio(a, b), 0.9 * _ratio(sa, sb)) if trusted else _ratio(a, b)
     # "karim" inside "abdelkarim", "driss" inside "idriss": one name typed with a prefix.
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 4 and long_.endswith(short):

@@ -199,6 +199,14 @@ def test_name_similarity_variants() -> None:
     assert person_similarity(None, None, None, "Omar", None, None) is None
 
 
+def test_household_first_names_with_colliding_skeletons_stay_apart() -> None:
+    """Short consonant skeletons collide ("omar"/"marie" -> "mr", "sophie"/"يوسف" -> "sf"):
+    a household sharing a last name must not score as one person (seen in bench/quality.py)."""
+    assert person_similarity("Omar", "Belhaj", None, "Marie", "Belhaj", None) < 0.5  # type: ignore[operator]
+    assert person_similarity("Sophie", "Ait Ali", None, "يوسف", "Ait Ali", None) < 0.5  # type: ignore[operator]
+    assert name_similarity("Youssef", "Youcef") >= 0.85
+
+
 def test_bad_settings_are_config_errors() -> None:
     with pytest.raises(ConfigError):
         CheckSettings.from_mapping({"duplicates": {"merge_confidence": 2}})
