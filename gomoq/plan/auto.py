@@ -18,6 +18,7 @@ the operator (or the cron job) looked at.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -198,6 +199,38 @@ def _payload(raw: Any) -> dict[str, Any]:
     return {}
 
 
+def applied_units(conn: sqlite3.Connection, profile: str) -> dict[tuple[str, str], str]:
+    """(unit kind, contact id) -> when it was last carried out, by apply runs not undone.
+
+    A merge unit counts for its survivor and every loser. Only units in state `done` count: a
+    conflict or a failure leaves the decision pending, so the next plan proposes it again.
+    """
+    from gomoq.plan import journal as jr
+
+    journal = jr.Journal(conn)
+    runs = journal.runs(profile)
+    undone = {r["undo_of"] for r in runs if r["kind"] == "undo" and r["state"] != "cancelled"}
+    out: dict[tuple[str, str], str] = {}
+    for run in runs:
+        if run["kind"] != "apply" or run["id"] in undone:
+            continue
+        when = str(run["finished_at"] or run["updated_at"])
+        for unit in journal.actions(run["id"], states=("done",)):
+            ids = [unit.contact_id] if unit.contact_id else []
+            ids += [str(c) for c in unit.data.get("losers") or ()]
+            for cid in ids:
+                key = (unit.kind, cid)
+                out[key] = max(out.get(key, ""), when)
+    return out
+
+
+def _already_applied(
+    applied: Mapping[tuple[str, str], str], decision: str, ids: Sequence[str], decided_at: str
+) -> bool:
+    # decisions and plan actions share their names: merge, delete, flag, set_attribute, ...
+    return all(applied.get((decision, cid), "") >= decided_at for cid in ids)
+
+
 def from_decisions(profile: Profile) -> Plan:
     """A plan from every undecided-to-applied decision recorded for `profile`.
 
@@ -209,7 +242,9 @@ def from_decisions(profile: Profile) -> Plan:
     from gomoq.plan.journal import connect
     from gomoq.state import decisions as dec
 
-    frame = dec.load(connect(), profile.name)
+    conn = connect()
+    frame = dec.load(conn, profile.name)
+    applied = applied_units(conn, profile.name)
     actions: list[Action] = []
     grouped: dict[tuple[str, str, str], list[str]] = {}
     values: dict[tuple[str, str, str], tuple[Any, str]] = {}
@@ -219,6 +254,8 @@ def from_decisions(profile: Profile) -> Plan:
         ids = [str(c) for c in (row["contact_ids"] or [])]
         if decision in ("dismissed", "skip") or not ids:
             continue
+        if _already_applied(applied, decision, ids, row["decided_at"]):
+            continue  # carried out by a run that was not undone: nothing left to do
         n += 1
         if decision == "merge":
             survivor = str(payload.get("survivor") or ids[0])

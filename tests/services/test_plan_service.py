@@ -164,3 +164,36 @@ def test_flag_every_holder_of_a_shared_phone(sandbox_app: Any, sandbox_key: str)
         assert '"dq_flag":"both"' in text.replace(" ", "")
     kinds = [s.kind for s in Journal(connect()).steps(result.run_id)]
     assert kinds.count("upsert") == 1 and kinds.count("update") == 1
+
+
+def test_applied_decisions_leave_the_next_plan_until_undone(synced: Profile) -> None:
+    """After an apply the same decisions must not be proposed again; after its undo they are."""
+    ids = Snapshot.open(synced.name).read("contacts")["id"].to_list()
+    conn = connect()
+    decisions.record(
+        conn,
+        "svc",
+        "m1",
+        "merge",
+        data_fingerprint="x",
+        payload={"survivor": ids[5]},
+        contact_ids=[ids[5], ids[6]],
+    )
+    decisions.record(
+        conn,
+        "svc",
+        "f1",
+        "flag",
+        data_fingerprint="x",
+        payload={"attribute": "dq_flag", "value": "bad"},
+        contact_ids=[ids[7]],
+    )
+    plan = svc.plan_from_decisions(synced)
+    assert sorted(a.kind for a in plan.actions) == ["flag", "merge"]
+    result = svc.apply(synced, plan)
+    assert result.ok, result.messages
+
+    assert svc.plan_from_decisions(synced).actions == []
+
+    assert svc.undo(synced, result.run_id).ok
+    assert sorted(a.kind for a in svc.plan_from_decisions(synced).actions) == ["flag", "merge"]
