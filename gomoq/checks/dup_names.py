@@ -20,7 +20,9 @@ STRONG = 0.85
 """From here on two names are taken as the same name."""
 PARTIAL = 0.8
 """What a name sharing only some of its parts with another scores at most."""
-_PARTICLES = frozenset({"el", "al", "de", "la"})
+_PARTICLES = frozenset({"el", "al", "de", "la", "es", "et", "en", "er", "ez"})
+# Consonants the Arabic article "al" assimilates to when written joined ("essaidi", "ettazi").
+_SUN_LETTERS = frozenset("tdrzsn")
 _SPLIT = re.compile(r"[^a-z]+")
 # Arabic letters to the Latin letters French-style transliteration uses (enough for the
 # skeleton: short vowels are not written in Arabic, and the skeleton drops them anyway).
@@ -35,9 +37,6 @@ _ARABIC = str.maketrans(
 )  # fmt: skip
 
 
-_VOWELS = frozenset("aeiouy")
-
-
 @lru_cache(maxsize=200_000)
 def tokens(name: str) -> tuple[str, ...]:
     """The normalised tokens of a name (particles dropped, `elX` unglued)."""
@@ -49,6 +48,8 @@ def tokens(name: str) -> tuple[str, ...]:
             continue
         if len(tok) > 5 and (tok[:2] == "el" or (tok[:2] == "al" and tok[2] not in "aeiou")):
             tok = tok[2:]  # "elamrani" is "el amrani" typed without the space
+        elif len(tok) > 5 and tok[0] in "ae" and tok[1] == tok[2] and tok[1] in _SUN_LETTERS:
+            tok = tok[2:]  # "Es-Saidi", "Ettazi": the article assimilated to a sun letter
         if len(tok) > 3 and tok.endswith("h") and tok[-2] in "aeiou":
             tok = tok[:-1]  # Hamzah, Sarah, Kenzah
         out.append(tok)
@@ -56,12 +57,18 @@ def tokens(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=200_000)
-def skeleton(token: str) -> str:
-    """Consonant skeleton shared by transliteration variants ("mohammed" -> "mhmd")."""
+def spelled(token: str) -> str:
+    """`token` with transliteration spellings unified ("ouazzani", "wazzani" -> "uazani")."""
     t = token.replace("ph", "f").replace("sh", "ch").replace("ou", "u").replace("kh", "k")
     t = t.replace("th", "t").replace("dj", "j").replace("q", "k").replace("w", "u")
     t = re.sub(r"c([ei])", r"s\1", t)
-    t = re.sub(r"(.)\1+", r"\1", t)
+    return re.sub(r"(.)\1+", r"\1", t)
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """Consonant skeleton shared by transliteration variants ("mohammed" -> "mhmd")."""
+    t = spelled(token)
     core = re.sub(r"[aeiouy]", "", t)
     return core if len(core) >= 2 else t
 
@@ -90,12 +97,12 @@ def token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     sa, sb = skeleton(a), skeleton(b)
-    # A shared skeleton means a transliteration variant only when the names also start alike:
-    # short skeletons collide across unrelated names ("omar"/"marie" -> "mr", "sophie"/"youssef"
-    # -> "sf"), and those are exactly a household's different first names.
-    # ("العمراني" keeps its skeleton "mrn" but loses the vowel "amrani" starts with: a skeleton
-    # of three consonants or more is distinctive enough on its own.)
-    trusted = a[0] == b[0] or (a[0] in _VOWELS and b[0] in _VOWELS) or min(len(sa), len(sb)) >= 3
+    # A shared skeleton means a transliteration variant only when the names also start alike
+    # once spellings are unified: short skeletons collide across unrelated names ("omar"/"marie"
+    # -> "mr", "sophie"/"youssef" -> "sf", "amine"/"imane" -> "mn"), and those are exactly a
+    # household's first names. A skeleton of three consonants or more is distinctive on its own
+    # ("العمراني" keeps the skeleton "mrn" of "amrani" but not its first vowel).
+    trusted = spelled(a)[:1] == spelled(b)[:1] or min(len(sa), len(sb)) >= 3
     if sa == sb and trusted:
         return 0.95
     score = max(_ratio(a, b), 0.9 * _ratio(sa, sb)) if trusted else _ratio(a, b)
