@@ -9,16 +9,14 @@ Nothing real is touched.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from gomoq import paths
+from gomoq.cli.progress_bar import progress_bar
 from gomoq.config import Profile, save_profile
-from gomoq.progress import ProgressEvent, ProgressFn
 
 DEMO_PROFILE = "demo"
 DEFAULT_CONTACTS = 5_000
@@ -32,37 +30,6 @@ def demo_dir() -> Path:
 def demo_db() -> Path:
     """The demo sandbox's SQLite database."""
     return demo_dir() / "demo.sqlite3"
-
-
-@contextmanager
-def progress_bar(description: str) -> Iterator[ProgressFn]:
-    """A rich progress bar on stderr fed by `ProgressEvent`s (one bar per task)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bars: dict[str, Any] = {}
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        console=Console(stderr=True),
-        transient=False,
-    ) as progress:
-
-        def update(event: ProgressEvent) -> None:
-            if event.task not in bars:
-                bars[event.task] = progress.add_task(
-                    f"{description}: {event.task}", total=event.total, note=""
-                )
-            progress.update(
-                bars[event.task],
-                completed=event.done,
-                total=event.total,
-                note=event.message or "",
-            )
-
-        yield update
 
 
 def prepare_organisation(db: Path, contacts: int, fresh: bool) -> None:

@@ -18,8 +18,9 @@ from typing import Any
 import click
 
 from gomoq.cli.options import load_profile_or_exit, profile_option
+from gomoq.cli.progress_bar import progress_bar
 from gomoq.errors import UsageError
-from gomoq.progress import ProgressEvent, ProgressFn
+from gomoq.progress import ProgressFn
 
 EXIT_FAILED = 1
 EXIT_CONFLICTS = 3
@@ -27,42 +28,9 @@ EXIT_CONFLICTS = 3
 
 @contextmanager
 def _progress(description: str) -> Iterator[ProgressFn]:
-    """SYNC's shared progress bar when present, else a rich bar with an ETA on stderr."""
-    import importlib
-    import importlib.util
-
-    # `gomoq.cli.progress_bar` is SYNC's module; looked up by name so either may land first.
-    shared = None
-    if importlib.util.find_spec("gomoq.cli.progress_bar") is not None:
-        shared = getattr(importlib.import_module("gomoq.cli.progress_bar"), "progress_bar", None)
-    if shared is not None:
-        with shared(None) as fn:  # the events' task names say what runs
-            yield fn
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(event: ProgressEvent) -> None:
-            bar.update(task, completed=event.done, total=event.total)
-
-        yield update
+    """The shared progress bar on stderr (one bar per task, with an ETA)."""
+    with progress_bar(description) as fn:
+        yield fn
 
 
 def _summary(result: Any, fmt: str) -> None:

@@ -13,14 +13,12 @@ silences both. Nothing is ever written to stdout, which carries data.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
-import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 from rich.progress import (
@@ -175,18 +173,3 @@ def progress_bar(
 
 def _ignore(_event: ProgressEvent) -> None:
     """The quiet sink."""
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as `progress_bar` itself.
-
-    Once imported, `gomoq.cli.progress_bar` as an attribute of the `gomoq.cli` package is this
-    module, not the function; callers that look it up that way (`getattr(gomoq.cli,
-    "progress_bar")(description)`, as `gomoq.cli.plan_cmd` does) still get a working bar.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> contextlib.AbstractContextManager[ProgressFn]:
-        return progress_bar(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

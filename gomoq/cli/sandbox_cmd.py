@@ -36,7 +36,7 @@ def is_loopback(host: str) -> bool:
 
 def ensure_organisation(db: Path, contacts: int, seed: int, api_key: str | None) -> None:
     """Generate the organisation into `db` unless it already holds one (progress on stderr)."""
-    from gomoq.cli.demo_cmd import progress_bar
+    from gomoq.cli.progress_bar import progress_bar
     from gomoq.sandbox.runner import ensure_organisation as ensure
     from gomoq.sandbox.runner import has_contacts
 

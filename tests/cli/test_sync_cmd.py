@@ -157,13 +157,3 @@ def test_sync_progress_lines_when_not_a_terminal(
     result = invoke(sandbox_app, "--only", "contacts")
     assert result.exit_code == 0
     assert "Syncing: contacts: 300/300 contacts" in result.stderr
-
-
-def test_the_module_attribute_is_callable_too() -> None:
-    import importlib
-
-    shared = importlib.import_module("gomoq.cli").progress_bar
-    out = io.StringIO()
-    with shared("Applying", stream=out) as progress:
-        progress(ProgressEvent("apply", 1, 1, finished=True))
-    assert out.getvalue().startswith("Applying: apply: 1/1 rows")
