@@ -297,24 +297,7 @@ def record_decision(
             f"No current finding with id {', '.join(missing)} in profile {profile.name}; "
             "run `gomoq check --format json` to list the ids."
         )
-    prints = dict(decisions.fingerprints(present).iter_rows())
-    conn = db.connect()
-    try:
-        for finding_id in dict.fromkeys(finding_ids):
-            rows = present.filter(pl.col("finding_id") == finding_id)
-            decisions.record(
-                conn,
-                profile.name,
-                finding_id,
-                decision,
-                data_fingerprint=prints[finding_id],
-                note=note,
-                payload=payload,
-                check=str(rows["check"][0]),
-                contact_ids=rows["contact_id"].drop_nulls().to_list(),
-            )
-    finally:
-        conn.close()
+    record_decisions_on(profile, present, finding_ids, decision, note=note, payload=payload)
     return list(dict.fromkeys(finding_ids))
 
 
@@ -323,5 +306,43 @@ def forget_decision(profile: Profile, finding_ids: Sequence[str]) -> list[str]:
     conn = db.connect()
     try:
         return [f for f in dict.fromkeys(finding_ids) if decisions.forget(conn, profile.name, f)]
+    finally:
+        conn.close()
+
+
+def record_decisions_on(
+    profile: Profile,
+    findings: pl.DataFrame,
+    finding_ids: Sequence[str],
+    decision: str,
+    *,
+    note: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Save `decision` on each of `finding_ids` found in `findings`, each written at once.
+
+    Each decision carries the fingerprint of the finding's data as `findings` shows it (what the
+    operator saw), so it lapses when that data changes. The app passes the findings on screen;
+    `record_decision` passes freshly computed ones.
+    """
+    subset = findings.filter(pl.col("finding_id").is_in(list(finding_ids)))
+    prints = dict(decisions.fingerprints(subset.drop("decision", strict=False)).iter_rows())
+    per_finding = subset.group_by("finding_id", maintain_order=True).agg(
+        pl.col("check").first(), pl.col("contact_id").drop_nulls().unique(maintain_order=True)
+    )
+    conn = db.connect()
+    try:
+        for finding_id, check, contact_ids in per_finding.iter_rows():
+            decisions.record(
+                conn,
+                profile.name,
+                finding_id,
+                decision,
+                data_fingerprint=prints[finding_id],
+                note=note,
+                payload=payload,
+                check=check,
+                contact_ids=list(contact_ids),
+            )
     finally:
         conn.close()

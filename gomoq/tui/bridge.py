@@ -98,29 +98,8 @@ def record_decisions(
     Each decision carries the fingerprint of the finding's data as the operator saw it
     (`gomoq.state.decisions.fingerprints` over `findings`), so it lapses if the data changes.
     """
-    decisions = _service("gomoq.state.decisions", "Saving decisions")
-    db = _service("gomoq.state.db", "The state database")
-    subset = findings.filter(pl.col("finding_id").is_in(list(finding_ids)))
-    prints = dict(decisions.fingerprints(subset.drop("decision", strict=False)).iter_rows())
-    per_finding = subset.group_by("finding_id", maintain_order=True).agg(
-        pl.col("check").first(), pl.col("contact_id").drop_nulls().unique(maintain_order=True)
-    )
-    conn = db.connect()
-    try:
-        for finding_id, check, contact_ids in per_finding.iter_rows():
-            decisions.record(
-                conn,
-                profile.name,
-                finding_id,
-                decision,
-                data_fingerprint=prints[finding_id],
-                note=note,
-                payload=payload,
-                check=check,
-                contact_ids=list(contact_ids),
-            )
-    finally:
-        conn.close()
+    checks = _service("gomoq.services.checks", "Saving decisions")
+    checks.record_decisions_on(profile, findings, finding_ids, decision, payload=payload, note=note)
 
 
 def forget_decisions(profile: Profile, finding_ids: Sequence[str]) -> None:
