@@ -253,7 +253,8 @@ def _split(values: pl.Series, region: str) -> pl.DataFrame:
     """Columns `i` (row number in `values`), `raw`, `cc` (str), `nsn` (str): the fast-path
     reading; nulls where not fast. Rows come in no particular order."""
     meta = PhoneMetadata.metadata_for_region(region, None)
-    frame = values.to_frame("raw").with_row_index("i")
+    # Lazy: polars runs the independent string expressions below in parallel and once each.
+    frame = values.to_frame("raw").with_row_index("i").lazy()
     # Most values are already plain digits: only the others pay for the clean-up.
     plain = pl.col("raw").str.contains(_SHAPE).fill_null(False)
     cleaned = (
@@ -368,7 +369,7 @@ def _split(values: pl.Series, region: str) -> pl.DataFrame:
         cc_out = (
             pl.when(own_trunk | no_plus_cc | trunk | bare).then(pl.lit(own_cc)).otherwise(cc_out)
         )
-    return frame.select("i", "raw", cc_out.alias("cc"), nsn.alias("nsn"))
+    return frame.select("i", "raw", cc_out.alias("cc"), nsn.alias("nsn")).collect()
 
 
 def _normalise_unique(values: pl.Series, region: str) -> pl.DataFrame:
