@@ -71,6 +71,16 @@ def _journal() -> jr.Journal:
     return jr.Journal(jr.connect())
 
 
+def _own_run(journal: jr.Journal, profile: Profile, run_id: str) -> Any:
+    """The journal row of `run_id`, which must exist and belong to `profile` (else UsageError)."""
+    run = journal.run(run_id)
+    if run is None:
+        raise UsageError(f"There is no run {run_id}; `gomoq history` lists them.")
+    if run["profile"] != profile.name:
+        raise UsageError(f"Run {run_id} belongs to profile {run['profile']!r}.")
+    return run
+
+
 def _cache_lookup(profile: Profile) -> Any:
     from gomoq.plan.cachepatch import cache_lookup
 
@@ -207,11 +217,7 @@ def resume(
 ) -> RunResult:
     """Finish an interrupted apply or undo run: confirmed steps are never re-sent."""
     journal = _journal()
-    run = journal.run(run_id)
-    if run is None:
-        raise UsageError(f"There is no run {run_id}; `gomoq history` lists them.")
-    if run["profile"] != profile.name:
-        raise UsageError(f"Run {run_id} belongs to profile {run['profile']!r}.")
+    _own_run(journal, profile, run_id)  # exists and belongs to this profile
     journal.set_run_state(run_id, "running")
     return asyncio.run(
         _drive(
@@ -236,11 +242,7 @@ def undo(
 ) -> RunResult:
     """Reverse an applied run from its before-images, as a new journaled run."""
     journal = _journal()
-    run = journal.run(run_id)
-    if run is None:
-        raise UsageError(f"There is no run {run_id}; `gomoq history` lists them.")
-    if run["profile"] != profile.name:
-        raise UsageError(f"Run {run_id} belongs to profile {run['profile']!r}.")
+    run = _own_run(journal, profile, run_id)
     done_undo = [
         r
         for r in journal.runs(profile.name)
