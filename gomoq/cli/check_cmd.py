@@ -24,20 +24,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "csv", "parquet")
 TOP = 20
-EXPORT_COLUMNS = (
-    "check",
-    "finding_id",
-    "contact_id",
-    "cluster_id",
-    "severity",
-    "kind",
-    "field",
-    "value",
-    "evidence",
-    "suggested_action",
-    "confidence",
-    "decision",
-)
 
 
 def _split_checks(value: str | None) -> list[str] | None:
@@ -136,7 +122,11 @@ def check(
 
 
 def _export_frame(run: CheckRun) -> pl.DataFrame:
-    return run.findings.select([c for c in EXPORT_COLUMNS if c in run.findings.columns])
+    """The findings shape plus the decision taken on each (the format README documents)."""
+    from gomoq.checks.findings import FINDINGS_SCHEMA  # polars: imported only when it runs
+
+    columns = (*FINDINGS_SCHEMA, "decision")
+    return run.findings.select([c for c in columns if c in run.findings.columns])
 
 
 def _write(run: CheckRun, fmt: str, output: Path | None) -> None:

@@ -14,28 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from gomoq.cache.convert import camel
+from gomoq.cache.schema import CONTACTS
 from gomoq.plan.model import STANDARD_FIELDS
 
-SNAKE_TO_CAMEL: dict[str, str] = {
-    "id": "id",
-    "primary_phone": "primaryPhone",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "full_name": "fullName",
-    "primary_email": "primaryEmail",
-    "address": "address",
-    "city": "city",
-    "state": "state",
-    "zip": "zip",
-    "occupation": "occupation",
-    "preferred_channel": "preferredChannel",
-    "gender": "gender",
-    "channels": "channels",
-    "custom_attributes": "customAttributes",
-    "organization_id": "organizationId",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-}
+# The cache's contact columns under the API's names (the rule sync uses to read them).
+SNAKE_TO_CAMEL: dict[str, str] = {column: camel(column) for column in CONTACTS}
 
 
 def attributes_of(contact: Mapping[str, Any]) -> dict[str, Any]:
