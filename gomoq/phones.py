@@ -437,6 +437,15 @@ def normalise_cached(
     raw = raw.cast(pl.String).alias("raw")
     path = memo_path(region)
     memo = _read_memo(path) if path.exists() else None
+    if memo is not None:
+        # The usual weekly run: every value is in the memo, and one join answers it (no
+        # unique, no anti-join: ~0.6 s less per million values).
+        hit = memo.with_columns(pl.lit(True).alias("_hit"))
+        joined = raw.to_frame().join(
+            hit, on="raw", how="left", nulls_equal=True, maintain_order="left"
+        )
+        if joined["_hit"].null_count() == 0:
+            return joined.drop("_hit")
     unique = raw.unique()
     if memo is None:
         known = pl.DataFrame(schema=SCHEMA)

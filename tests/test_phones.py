@@ -120,6 +120,16 @@ def test_memo_parses_only_new_values(monkeypatch: pytest.MonkeyPatch) -> None:
     assert a.equals(phones.reference(first))
 
 
+def test_warm_memo_answers_in_order_with_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_parsed(monkeypatch)
+    phones.normalise_cached(pl.Series(["0612345678", "N/A", None, "+33612345678"]))
+    again = pl.Series(["+33612345678", None, "0612345678", "N/A", "0612345678"], dtype=pl.String)
+    warm = phones.normalise_cached(again)
+    assert calls == [4]  # answered from the memo alone
+    assert warm["raw"].to_list() == again.to_list()
+    assert warm.equals(phones.reference(again))
+
+
 def test_memo_is_ignored_for_another_phonenumbers_version(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
