@@ -194,7 +194,7 @@ def build(contacts: int, calls: int, seed: int) -> dict[str, pl.DataFrame]:
         .select(
             _uuid(pl.col("i"), "k").alias("id"),
             _uuid((_rand(seed, 10) % contacts), "c").alias("contact_id"),
-            pl.lit("+212600000000").alias("phone_number"),
+
             _pick(STATUSES, _rand(seed, 11)).alias("status"),
             pl.lit("outbound").alias("direction"),
             (pl.lit(NOW) - pl.duration(minutes=(_rand(seed, 12) % (365 * 24 * 60)).cast(pl.Int64)))
@@ -204,6 +204,14 @@ def build(contacts: int, calls: int, seed: int) -> dict[str, pl.DataFrame]:
         .with_columns(
             pl.when(pl.col("status") == "answered").then(pl.col("created_at")).alias("answered_at")
         )
+        # Calls dial the contact's number as it is stored (as the real call records do).
+        .join(
+            contacts_frame.select(pl.col("id").alias("contact_id"), "primary_phone"),
+            on="contact_id",
+            how="left",
+            maintain_order="left",
+        )
+        .rename({"primary_phone": "phone_number"})
     )
     return {
         "contacts": contacts_frame,

@@ -7,11 +7,19 @@ Each number (the digits of its E.164 form) gets keys: itself, and itself with on
 - two adjacent digits swapped at i, i+1: one deleted at i, the other at i+1;
 - a digit missing or extra: the shorter number itself, the longer with the extra digit deleted.
 
-So candidates come from a join on equal keys: linear in the number of numbers (times their
-length), never quadratic. A key shared by more than `max_key_share` numbers is no evidence of
-anything (on a million numbers, a dense prefix block) and is dropped. Every candidate is then
-verified and named: `typo` (one substitution), `swap`, `missing_digit` / `extra_digit` (from the
-point of view of the first number `a`); anything else is discarded.
+So candidates come from equal keys: linear in the number of numbers (times their length), never
+quadratic. A key shared by more than `max_key_share` numbers is no evidence of anything (on a
+million numbers, a dense prefix block) and is dropped. Every candidate is then verified and
+named: `typo` (one substitution), `swap`, `missing_digit` / `extra_digit` (from the point of view
+of the first number `a`); anything else is discarded.
+
+Everything runs on integers (a number's digits read as one UInt64; E.164 numbers never start
+with 0): a million numbers give ~12 million keys, and string work on them would cost seconds.
+Numbers of one length sharing a key differ only inside a short window; their difference
+`b - a` says which edit it can be (`d x 10^k` for a substitution, `9 x d x 10^k` for a swap), and
+one digit test proves it (`_EDITS`). Numbers of different lengths can share a key only as "the
+shorter one itself / the longer one less a digit" (a key carries its digit count), which *is* one
+digit missing: no test needed.
 """
 
 from __future__ import annotations
@@ -20,105 +28,148 @@ import polars as pl
 
 MAX_DIGITS = 17  # keys are integers: value * 32 + length must fit in 64 bits
 
+_U64 = pl.UInt64
 
-def deletion_keys(numbers: pl.Series) -> pl.DataFrame:
+
+def _edit_table() -> pl.DataFrame:
+    """Every difference `v = b - a` a substitution or an adjacent swap can make between numbers
+    of one length (`a < b`), with the edit, the power `p = 10^k` and the digit step `d`.
+
+    Substitution at 10^k: v = d * 10^k (d = 1..9). Swap of the digits at 10^(k+1), 10^k:
+    v = 9 * d * 10^k (d = 1..9). They meet only at v = 9 * 10^k, which the digit tests keep
+    apart (a substitution needs a 0 at 10^k in `a`, a swap a digit one larger than its left
+    neighbour), so both rows are kept.
+    """
+    rows = []
+    for k in range(MAX_DIGITS):
+        rows += [(d * 10**k, "typo", 10**k, d) for d in range(1, 10)]
+        rows += [(9 * d * 10**k, "swap", 10**k, d) for d in range(1, 10) if k + 1 < MAX_DIGITS]
+    rows = [r for r in rows if r[0] < 10**MAX_DIGITS]
+    return pl.DataFrame(
+        rows,
+        schema={"v": _U64, "edit": pl.String, "p": _U64, "d": _U64},
+        orient="row",
+    )
+
+
+_EDITS = _edit_table()
+
+
+def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
     """`num`, `len`, `key` (UInt64): each number with itself and its one-deletion variants.
 
     Numbers are digit strings without a leading 0 (E.164 digits). A key is the kept digits as
     an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
     of a run of equal digits gives the same variant: only the first of a run is deleted, so a
-    number never has the same key twice.
+    number never has the same key twice. Lazy: polars builds the per-position parts in parallel.
     """
     frame = (
         numbers.alias("s")
         .unique()
         .to_frame()
-        .filter(pl.col("s").str.len_chars() <= MAX_DIGITS)
+        .filter(pl.col("s").str.len_chars().is_between(1, MAX_DIGITS))
         .select(
-            pl.col("s").cast(pl.UInt64).alias("num"),
-            pl.col("s").str.len_chars().cast(pl.UInt64).alias("len"),
+            pl.col("s").cast(_U64).alias("num"),
+            pl.col("s").str.len_chars().cast(_U64).alias("len"),
         )
     )
     n, length = pl.col("num"), pl.col("len")
     width = int(frame.select(length.max()).item() or 0)
-    parts = [frame.select("num", "len", (n * 32 + length).alias("key"))]
-    ten = pl.lit(10, dtype=pl.UInt64)
+    lazy = frame.lazy()
+    parts = [lazy.select("num", "len", (n * 32 + length).alias("key"))]
+    ten = pl.lit(10, dtype=_U64)
     for i in range(width):  # delete the digit at position i from the left
-        right = length - i - 1  # digits after position i
+        # Digits after position i; clipped at 0 because the optimiser may evaluate this
+        # before the `len > i` filter below.
+        right = (length.cast(pl.Int64) - i - 1).clip(0).cast(pl.UInt32)
         low_pow = ten.pow(right)
         digit = (n // low_pow) % 10
         prev = (n // (low_pow * 10)) % 10
         kept = (n // (low_pow * 10)) * low_pow + n % low_pow
         first_of_run = pl.lit(i == 0) | (digit != prev)
-        longer = frame.filter(length > i)  # first, so that no power is negative
         parts.append(
-            longer.filter(first_of_run).select("num", "len", (kept * 32 + length - 1).alias("key"))
+            lazy.filter((length > i) & first_of_run).select(
+                "num", "len", (kept * 32 + length - 1).alias("key")
+            )
         )
     return pl.concat(parts)
 
 
-def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
-    """Pairs (`a` < `b`) of distinct numbers one edit apart, with `edit` naming the edit."""
-    keys = deletion_keys(numbers)
-    # Most keys are unique: keep the shared ones first (one hashing pass), count only those.
-    shared = keys.filter(pl.col("key").is_duplicated())
-    counts = shared.group_by("key").agg(pl.len().alias("n"))
-    shared = shared.join(counts.filter(pl.col("n") <= max_key_share), on="key", how="semi")
-    pairs = (
-        shared.join(shared, on="key", suffix="_b")
-        .filter(pl.col("num") < pl.col("num_b"))
-        .unique(["num", "num_b"])
+def _sharing(keys: pl.LazyFrame, max_key_share: int) -> pl.DataFrame:
+    """(`num`, `len`, `num_b`, `len_b`) with `num < num_b`: numbers that share a key held by
+    at most `max_key_share` numbers (duplicates possible when they share several keys)."""
+    shared = (
+        keys.with_columns(pl.len().over("key").alias("n"))
+        .filter(pl.col("n").is_between(2, max_key_share))
+        .collect()
+        .sort("key")
     )
-    # Cheap integer sieve before the exact check: for numbers of one length, one digit
-    # substituted makes a difference d x 10^k, two adjacent digits swapped 9 x d x 10^k
-    # (d <= 9); numbers of different lengths sharing a key are always one insertion apart.
-    v = pl.col("num_b") - pl.col("num")
-    frame = pairs.with_columns(v.alias("v"))
-    for _ in range(MAX_DIGITS):
-        frame = frame.with_columns(
-            pl.when(pl.col("v") % 10 == 0).then(pl.col("v") // 10).otherwise(pl.col("v"))
+    widest = int(shared["n"].max() or 0)  # type: ignore[arg-type]
+    # Sorted by key, the holders of one key are adjacent and at most `max_key_share` long:
+    # pairing each row with the next few rows of the same key avoids a self-join.
+    lazy = shared.lazy()
+    parts = [
+        lazy.select(
+            pl.col("key") == pl.col("key").shift(-step),
+            pl.col("num"),
+            pl.col("len"),
+            pl.col("num").shift(-step).alias("num_b"),
+            pl.col("len").shift(-step).alias("len_b"),
+        ).filter(pl.col("key"))
+        for step in range(1, widest)
+    ]
+    if not parts:
+        return pl.DataFrame(schema={"num": _U64, "len": _U64, "num_b": _U64, "len_b": _U64})
+    swap = pl.col("num") > pl.col("num_b")
+    return (
+        pl.concat(parts)
+        .select(
+            pl.when(swap).then("num_b").otherwise("num").alias("num"),
+            pl.when(swap).then("len_b").otherwise("len").alias("len"),
+            pl.when(swap).then("num").otherwise("num_b").alias("num_b"),
+            pl.when(swap).then("len").otherwise("len_b").alias("len_b"),
         )
-    sieve = (
-        (pl.col("len") != pl.col("len_b"))
-        | (pl.col("v") <= 9)
-        | ((pl.col("v") % 9 == 0) & (pl.col("v") <= 81))
+        .collect()
+    )
+
+
+def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
+    """Pairs (`a` < `b`, as strings) of distinct numbers one edit apart, with `edit`."""
+    pairs = _sharing(deletion_keys(numbers), max_key_share).lazy()
+    same = pl.col("len") == pl.col("len_b")
+    digit_at = [(pl.col("num") // (pl.col("p") * m)) % 10 for m in (1, 10)]
+    proven = (
+        pairs.filter(same)
+        .with_columns((pl.col("num_b") - pl.col("num")).alias("v"))
+        .join(_EDITS.lazy(), on="v")
+        .filter(
+            pl.when(pl.col("edit") == "typo")
+            .then(digit_at[0] + pl.col("d") <= 9)
+            .otherwise(digit_at[0] - digit_at[1] == pl.col("d").cast(pl.Int64))
+        )
+        .select("num", "num_b", "edit")
+    )
+    insertions = pairs.filter(~same).select(
+        "num",
+        "num_b",
+        # Named below once the pair is in string order.
+        pl.when(pl.col("len") < pl.col("len_b")).then(pl.lit("a_short")).alias("edit"),
     )
     a, b = pl.col("num").cast(pl.String), pl.col("num_b").cast(pl.String)
-    pairs = frame.filter(sieve).select(
-        pl.when(a < b).then(a).otherwise(b).alias("a"),
-        pl.when(a < b).then(b).otherwise(a).alias("b"),
+    first_is_a = a < b
+    short_first = (pl.col("edit") == "a_short") == first_is_a
+    return (
+        pl.concat([proven, insertions])
+        .unique(["num", "num_b"])
+        .select(
+            pl.when(first_is_a).then(a).otherwise(b).alias("a"),
+            pl.when(first_is_a).then(b).otherwise(a).alias("b"),
+            pl.when(pl.col("edit").is_in(["typo", "swap"]))
+            .then(pl.col("edit"))
+            .when(short_first)
+            .then(pl.lit("missing_digit"))
+            .otherwise(pl.lit("extra_digit"))
+            .alias("edit"),
+        )
+        .collect()
     )
-    return classify(pairs)
-
-
-def classify(pairs: pl.DataFrame) -> pl.DataFrame:
-    """`a`, `b`, `edit` for the pairs that are exactly one edit apart (others dropped)."""
-    a, b = pl.col("a"), pl.col("b")
-    la, lb = a.str.len_chars().cast(pl.Int32), b.str.len_chars().cast(pl.Int32)
-    if pairs.height == 0:
-        return pairs.with_columns(pl.lit(None, dtype=pl.String).alias("edit"))
-    width = int(pairs.select(pl.max_horizontal(la.max(), lb.max())).item() or 0)
-    same = pairs.filter(la == lb)
-    diffs = [(a.str.slice(i, 1) != b.str.slice(i, 1)) & (la > i) for i in range(width)]
-    same = same.with_columns(
-        pl.sum_horizontal(diffs).alias("ndiff"),
-        pl.coalesce([pl.when(d).then(pl.lit(i)) for i, d in enumerate(diffs)]).alias("first"),
-    )
-    swapped = (pl.col("ndiff") == 2) & (
-        a.str.slice(pl.col("first"), 2) == b.str.slice(pl.col("first"), 2).str.reverse()
-    )
-    same = same.with_columns(
-        pl.when(pl.col("ndiff") == 1)
-        .then(pl.lit("typo"))
-        .when(swapped)
-        .then(pl.lit("swap"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias("edit")
-    ).select("a", "b", "edit")
-    other = pairs.filter((la - lb).abs() == 1).with_columns(
-        pl.when(la < lb)
-        .then(pl.lit("missing_digit"))
-        .otherwise(pl.lit("extra_digit"))
-        .alias("edit")
-    )
-    return pl.concat([same, other]).filter(pl.col("edit").is_not_null())
