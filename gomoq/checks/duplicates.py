@@ -430,27 +430,72 @@ def _member_rows(
     ]
 
 
+def _display_name() -> pl.Expr:
+    """The name shown for a contact: its full name, else its first and last names."""
+    parts = [pl.col(c).replace("", None) for c in ("first_name", "last_name")]
+    joined = pl.concat_str(parts, separator=" ", ignore_nulls=True)
+    return pl.coalesce(pl.col("full_name").replace("", None), joined)
+
+
+def _fingerprint_line() -> pl.Expr:
+    """One member's line of a cluster's data fingerprint (`_fingerprint`, in polars)."""
+    cols = ("id", "primary_phone", "first_name", "last_name", "full_name")
+    return pl.concat_str([pl.col(c).fill_null("None") for c in cols], separator="|")
+
+
+def _number_findings(
+    members: pl.DataFrame, severity: str, evidence: pl.Expr
+) -> list[dict[str, object]]:
+    """`shared_number` rows for every number (`e164`) of `members`, in polars: a million
+    contacts can hold thousands of shared numbers. `evidence` is an aggregation over one
+    number's members sorted by id (it may use `n`, their count, and `names`, their display
+    names quoted and joined)."""
+    if members.height == 0:
+        return []
+    groups = (
+        members.sort("id")
+        .group_by("e164", maintain_order=True)
+        .agg(
+            pl.col("id").str.join(SEP).alias("finding_id"),
+            _fingerprint_line().sort().str.join("\n").alias("data_fingerprint"),
+            pl.len().alias("n"),
+            pl.concat_str(pl.lit("'"), _display_name().fill_null(""), pl.lit("'"))
+            .str.join(", ")
+            .alias("names"),
+        )
+        .with_columns(evidence.alias("evidence"))
+        .select("e164", "finding_id", "data_fingerprint", "evidence")
+    )
+    rows = members.join(groups, on="e164").select(
+        pl.lit(CHECK).alias("check"),
+        "finding_id",
+        pl.col("id").alias("contact_id"),
+        pl.col("finding_id").alias("cluster_id"),
+        pl.lit(severity).alias("severity"),
+        pl.lit("shared_number").alias("kind"),
+        pl.lit("primary_phone").alias("field"),
+        pl.col("primary_phone").alias("value"),
+        "evidence",
+        pl.lit("review").alias("suggested_action"),
+        pl.lit(None, dtype=pl.Float64).alias("confidence"),
+        "data_fingerprint",
+    )
+    return rows.to_dicts()
+
+
 def _shared_numbers(different: pl.DataFrame, people: pl.DataFrame) -> list[dict[str, object]]:
     if different.height == 0:
         return []
-    numbers = different["e164"].unique().to_list()
-    members = people.filter(pl.col("e164").is_in(numbers))
-    by_id = {r["id"]: r for r in members.to_dicts()}
-    rows: list[dict[str, object]] = []
-    for (e164,), group in members.group_by("e164"):
-        names = [
-            r["full_name"] or " ".join(p for p in (r["first_name"], r["last_name"]) if p)
-            for r in group.sort("id").to_dicts()
-        ]
-        evidence = (
-            f"{e164} is the number of {group.height} contacts with different names: "
-            + ", ".join(f"'{n}'" for n in names)
-            + "; a shared phone (household, office), not a duplicate"
-        )
-        rows += _member_rows(
-            group["id"].to_list(), by_id, "shared_number", "info", evidence, "review", None
-        )
-    return rows
+    members = people.join(different.select("e164").unique(), on="e164", how="semi")
+    evidence = pl.concat_str(
+        pl.col("e164"),
+        pl.lit(" is the number of "),
+        pl.col("n").cast(pl.String),
+        pl.lit(" contacts with different names: "),
+        pl.col("names"),
+        pl.lit("; a shared phone (household, office), not a duplicate"),
+    )
+    return _number_findings(members, "info", evidence)
 
 
 def _crowded_numbers(people: pl.DataFrame, cfg: DuplicateSettings) -> list[dict[str, object]]:
@@ -461,16 +506,16 @@ def _crowded_numbers(people: pl.DataFrame, cfg: DuplicateSettings) -> list[dict[
     if crowded.height == 0:
         return []
     members = people.join(crowded, on="e164", how="semi")
-    by_id = {r["id"]: r for r in members.to_dicts()}
-    rows: list[dict[str, object]] = []
-    for (e164,), group in members.group_by("e164"):
-        evidence = (
-            f"{e164} is the number of {group.height} contacts (more than "
-            f"{cfg.max_same_number}): a switchboard or a placeholder, not one person"
-        )
-        ids = group["id"].to_list()
-        rows += _member_rows(ids, by_id, "shared_number", "warn", evidence, "review", None)
-    return rows
+    evidence = pl.concat_str(
+        pl.col("e164"),
+        pl.lit(" is the number of "),
+        pl.col("n").cast(pl.String),
+        pl.lit(
+            f" contacts (more than {cfg.max_same_number}): a switchboard or a placeholder, "
+            "not one person"
+        ),
+    )
+    return _number_findings(members, "warn", evidence)
 
 
 def _cluster_rows(
