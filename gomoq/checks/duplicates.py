@@ -212,31 +212,15 @@ def _norm_text(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().str.to_lowercase()
 
 
-def _score(
-    pairs: pl.DataFrame,
-    people: pl.DataFrame,
-    calls: pl.LazyFrame,
-    normalised: pl.DataFrame,
-    merge_confidence: float,
-) -> pl.DataFrame:
-    """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
-    `confidence`."""
-    side = people.select((*_COLUMNS, "e164"))
-    frame = pairs.join(side, left_on="id_a", right_on="id").join(
-        side, left_on="id_b", right_on="id", suffix="_b"
-    )
-    frame = _name_similarity(frame)
-    cities = frame.select("city", "city_b").drop_nulls().unique()
-    city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
-    cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))
-    frame = frame.join(cities, on=["city", "city_b"], how="left")
-    email_a, email_b = _norm_text("primary_email"), _norm_text("primary_email_b")
-    # Calls keep the number as dialled (raw, mostly the contact's phone as it was stored):
-    # read through the normalised phones; a raw seen nowhere else is not read (rare, and
-    # parsing millions of calls' numbers is not worth it).
-    near = pairs.filter(pl.col("edit") != "same")
-    ids = pl.concat([near["id_a"], near["id_b"]]).unique()
-    dialled = (
+def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, normalised: pl.DataFrame) -> pl.DataFrame:
+    """`pairs` (`id_a`, `e164_a`... as in `_score`) with `dialled`: a call of one contact was
+    dialled to the other's number.
+
+    Calls keep the number as dialled (raw, mostly the contact's phone as it was stored): read
+    through the normalised phones; a raw seen nowhere else is not read (rare, and parsing
+    millions of calls' numbers is not worth it)."""
+    ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
+    hits = (
         calls.filter(
             pl.col("contact_id").is_in(ids.implode()) & pl.col("phone_number").is_not_null()
         )
@@ -248,26 +232,20 @@ def _score(
         .unique()
         .with_columns(pl.lit(True).alias("hit"))
     )
-    frame = (
-        frame.join(
-            dialled.rename({"contact_id": "id_a", "e164": "e164_b", "hit": "hit_ab"}),
+    return (
+        pairs.join(
+            hits.rename({"contact_id": "id_a", "e164": "e164_b", "hit": "hit_ab"}),
             on=["id_a", "e164_b"],
             how="left",
         )
-        .join(
-            dialled.rename({"contact_id": "id_b", "hit": "hit_ba"}), on=["id_b", "e164"], how="left"
-        )
+        .join(hits.rename({"contact_id": "id_b", "hit": "hit_ba"}), on=["id_b", "e164"], how="left")
         .with_columns((pl.col("hit_ab") | pl.col("hit_ba")).fill_null(False).alias("dialled"))
         .drop("hit_ab", "hit_ba")
     )
-    frame = frame.with_columns(
-        (email_a == email_b).fill_null(False).alias("same_email"),
-        ((email_a != email_b) & email_a.is_not_null() & email_b.is_not_null())
-        .fill_null(False)
-        .alias("other_email"),
-        pl.col("same_city").fill_null(False),
-        pl.col("dialled").fill_null(False),
-    )
+
+
+def _confidence(merge_confidence: float) -> pl.Expr:
+    """A pair's confidence from `name_sim`, `same_email`, `same_city`, `dialled`, `edit`."""
     s = pl.col("name_sim").fill_null(0.5)
     bonus = (
         0.15 * pl.col("same_email").cast(pl.Float64)
@@ -286,7 +264,47 @@ def _score(
     near_partial = (pl.col("edit") != "same") & (sim >= PARTIAL) & pl.col("same_city")
     weak = (sim < STRONG) & ~pl.col("same_email") & ~near_partial
     conf = pl.when(weak).then(pl.min_horizontal(conf, merge_confidence - 0.01)).otherwise(conf)
-    return frame.with_columns(conf.clip(0.0, 0.99).round(2).alias("confidence"))
+    return conf.clip(0.0, 0.99).round(2)
+
+
+def _score(
+    pairs: pl.DataFrame,
+    people: pl.DataFrame,
+    calls: pl.LazyFrame,
+    normalised: pl.DataFrame,
+    cfg: DuplicateSettings,
+) -> pl.DataFrame:
+    """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
+    `confidence`."""
+    side = people.select((*_COLUMNS, "e164"))
+    frame = pairs.join(side, left_on="id_a", right_on="id").join(
+        side, left_on="id_b", right_on="id", suffix="_b"
+    )
+    frame = _name_similarity(frame)
+    cities = frame.select("city", "city_b").drop_nulls().unique()
+    city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
+    cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))
+    frame = frame.join(cities, on=["city", "city_b"], how="left")
+    email_a, email_b = _norm_text("primary_email"), _norm_text("primary_email_b")
+    frame = frame.with_columns(
+        (email_a == email_b).fill_null(False).alias("same_email"),
+        ((email_a != email_b) & email_a.is_not_null() & email_b.is_not_null())
+        .fill_null(False)
+        .alias("other_email"),
+        pl.col("same_city").fill_null(False),
+    )
+    # The calls bonus only counts for numbers one edit apart, and only pairs it could lift to
+    # `min_confidence` need it: on a million contacts that is a few thousand of ~350,000 near
+    # pairs, and reading the calls of all of them costs seconds.
+    conf = _confidence(cfg.merge_confidence)
+    could = (pl.col("edit") != "same") & (
+        pl.lit(cfg.report_uncorroborated) | (conf >= cfg.min_confidence)
+    )
+    frame = frame.with_columns(pl.lit(True).alias("dialled")).with_columns(could.alias("_ask"))
+    asked = _dialled(frame.filter("_ask"), calls, normalised)
+    rest = frame.filter(~pl.col("_ask")).with_columns(pl.lit(False).alias("dialled"))
+    frame = pl.concat([asked, rest]).drop("_ask")
+    return frame.with_columns(conf.alias("confidence"))
 
 
 # --- clusters and findings -----------------------------------------------------------------------
@@ -371,7 +389,7 @@ def find(
     crowded = _crowded_numbers(people, cfg)
     if pairs.height == 0 and not crowded:
         return empty_findings()
-    scored = _score(pairs, people, calls, normalised, cfg.merge_confidence)
+    scored = _score(pairs, people, calls, normalised, cfg)
     different = (
         (pl.col("edit") == "same")
         & (pl.col("name_sim") < cfg.different_person_below)
