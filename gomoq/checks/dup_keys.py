@@ -133,8 +133,9 @@ def _sharing(keys: pl.LazyFrame, max_key_share: int) -> pl.DataFrame:
     )
 
 
-def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
-    """Pairs (`a` < `b`, as strings) of distinct numbers one edit apart, with `edit`."""
+def near_number_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
+    """Pairs of distinct numbers one edit apart as integers: `num` < `num_b` (UInt64) and
+    `edit` (`typo`, `swap`, or `missing_digit` when `num` is the shorter, else `extra_digit`)."""
     pairs = _sharing(deletion_keys(numbers), max_key_share).lazy()
     same = pl.col("len") == pl.col("len_b")
     digit_at = [(pl.col("num") // (pl.col("p") * m)) % 10 for m in (1, 10)]
@@ -152,24 +153,26 @@ def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
     insertions = pairs.filter(~same).select(
         "num",
         "num_b",
-        # Named below once the pair is in string order.
-        pl.when(pl.col("len") < pl.col("len_b")).then(pl.lit("a_short")).alias("edit"),
+        pl.when(pl.col("len") < pl.col("len_b"))
+        .then(pl.lit("missing_digit"))
+        .otherwise(pl.lit("extra_digit"))
+        .alias("edit"),
     )
+    return pl.concat([proven, insertions]).unique(["num", "num_b"]).collect()
+
+
+def near_pairs(numbers: pl.Series, *, max_key_share: int = 8) -> pl.DataFrame:
+    """Pairs (`a` < `b`, as strings) of distinct numbers one edit apart, with `edit` named from
+    the point of view of `a`."""
+    pairs = near_number_pairs(numbers, max_key_share=max_key_share)
     a, b = pl.col("num").cast(pl.String), pl.col("num_b").cast(pl.String)
     first_is_a = a < b
-    short_first = (pl.col("edit") == "a_short") == first_is_a
-    return (
-        pl.concat([proven, insertions])
-        .unique(["num", "num_b"])
-        .select(
-            pl.when(first_is_a).then(a).otherwise(b).alias("a"),
-            pl.when(first_is_a).then(b).otherwise(a).alias("b"),
-            pl.when(pl.col("edit").is_in(["typo", "swap"]))
-            .then(pl.col("edit"))
-            .when(short_first)
-            .then(pl.lit("missing_digit"))
-            .otherwise(pl.lit("extra_digit"))
-            .alias("edit"),
-        )
-        .collect()
+    flipped = {"missing_digit": "extra_digit", "extra_digit": "missing_digit"}
+    return pairs.select(
+        pl.when(first_is_a).then(a).otherwise(b).alias("a"),
+        pl.when(first_is_a).then(b).otherwise(a).alias("b"),
+        pl.when(first_is_a)
+        .then(pl.col("edit"))
+        .otherwise(pl.col("edit").replace(flipped))
+        .alias("edit"),
     )

@@ -46,7 +46,7 @@ import polars as pl
 
 from gomoq import phones as phone_lib
 from gomoq.checks.base import CheckInput
-from gomoq.checks.dup_keys import near_pairs
+from gomoq.checks.dup_keys import near_number_pairs
 from gomoq.checks.dup_names import PARTIAL, STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import SEP, finding_id_expr
@@ -109,6 +109,9 @@ def _people(contacts: pl.DataFrame, normalised: pl.DataFrame) -> pl.DataFrame:
         )
         .filter(pl.col("e164").is_not_null())
         .with_columns(pl.col("e164").str.slice(1).alias("digits"))
+        # The digits as one integer (null past UInt64): near pairs are joined on it, cheaper
+        # than on strings for a million contacts.
+        .with_columns(pl.col("digits").cast(pl.UInt64, strict=False).alias("num"))
     )
 
 
@@ -139,19 +142,23 @@ def _contact_pairs(people: pl.DataFrame, region: str, cfg: DuplicateSettings) ->
     sizes = people.group_by("digits").agg(pl.len().alias("n"))
     small = people.join(
         sizes.filter(pl.col("n") <= cfg.max_same_number), on="digits", how="semi"
-    ).select("id", "digits")
+    ).select("id", "digits", "num")
     exact = (
         small.join(small, on="digits", suffix="_b")
         .filter(pl.col("id") < pl.col("id_b"))
         .select(pl.col("id").alias("id_a"), "id_b", pl.lit("same").alias("edit"))
     )
-    edges = pl.concat(
-        [near_pairs(people["digits"], max_key_share=cfg.max_key_share), _alt_edges(people, region)]
-    ).unique(["a", "b"])
-    numbers = small.rename({"digits": "num"})
+    alt = _alt_edges(people, region).select(
+        pl.col("a").cast(pl.UInt64, strict=False).alias("num"),
+        pl.col("b").cast(pl.UInt64, strict=False).alias("num_b"),
+        "edit",
+    )
+    near_numbers = near_number_pairs(people["digits"], max_key_share=cfg.max_key_share)
+    edges = pl.concat([near_numbers, alt]).drop_nulls().unique(["num", "num_b"], keep="first")
+    holders = small.select("id", "num").filter(pl.col("num").is_not_null())
     near = (
-        edges.join(numbers, left_on="a", right_on="num")
-        .join(numbers, left_on="b", right_on="num", suffix="_b")
+        edges.join(holders, on="num")
+        .join(holders, left_on="num_b", right_on="num", suffix="_b")
         .select(
             pl.min_horizontal("id", "id_b").alias("id_a"),
             pl.max_horizontal("id", "id_b").alias("id_b"),
