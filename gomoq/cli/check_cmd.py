@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from gomoq.cli.options import load_profile_or_exit, profile_option
+from gomoq.cli.progress_bar import progress_bar
 from gomoq.errors import UsageError
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from gomoq.progress import ProgressEvent
     from gomoq.services.checks import CheckRun
 
 FORMATS = ("table", "json", "csv", "parquet")
@@ -33,24 +33,6 @@ def _split_checks(value: str | None) -> list[str] | None:
     if not names:
         raise click.BadParameter("give at least one check name", param_hint="--check")
     return names
-
-
-def _stderr_progress() -> Any:
-    """A one-line progress note on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(event: ProgressEvent) -> None:
-        if event.finished:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-        else:
-            click.echo(
-                f"\rChecking {event.message or ''} ({event.done + 1}/{event.total})".ljust(60),
-                err=True,
-                nl=False,
-            )
-
-    return show
 
 
 @click.command()
@@ -108,12 +90,10 @@ def check(
         raise click.UsageError("--format parquet needs --output FILE.")
     profile = load_profile_or_exit(profile_name)
     try:
-        run = run_checks(
-            profile,
-            checks=names,
-            include_dismissed=include_dismissed,
-            progress=_stderr_progress(),
-        )
+        with progress_bar("Checking") as progress:
+            run = run_checks(
+                profile, checks=names, include_dismissed=include_dismissed, progress=progress
+            )
     except UsageError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
