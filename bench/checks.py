@@ -194,7 +194,6 @@ def build(contacts: int, calls: int, seed: int) -> dict[str, pl.DataFrame]:
         .select(
             _uuid(pl.col("i"), "k").alias("id"),
             _uuid((_rand(seed, 10) % contacts), "c").alias("contact_id"),
-
             _pick(STATUSES, _rand(seed, 11)).alias("status"),
             pl.lit("outbound").alias("direction"),
             (pl.lit(NOW) - pl.duration(minutes=(_rand(seed, 12) % (365 * 24 * 60)).cast(pl.Int64)))

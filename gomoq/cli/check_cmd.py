@@ -137,6 +137,7 @@ def _table(run: CheckRun, handle: TextIO) -> None:
     import polars as pl
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=handle, width=max(100, Console(file=handle).width))
     summary = Table(title=f"gomoq check — {run.profile} ({run.summary.contacts:,} contacts)")
@@ -166,24 +167,27 @@ def _table(run: CheckRun, handle: TextIO) -> None:
     if run.findings.height == 0:
         console.print("No findings.")
         return
-    top = Table(title=f"Top findings ({min(TOP, run.findings.height)} of {run.findings.height:,})")
-    for col in ("severity", "check", "kind", "contact", "field", "value", "evidence", "id"):
-        top.add_column(col, overflow="fold")
+    console.print(f"Top findings ({min(TOP, run.findings.height)} of {run.findings.height:,}):")
+    # Two lines per finding instead of a table: eight columns leave an 80-120 column terminal
+    # no room for the evidence, which is what the operator reads. Text objects, not markup:
+    # values are the organisation's data and may contain brackets.
     for row in run.findings.head(TOP).iter_rows(named=True):
-        top.add_row(
-            row["severity"],
-            row["check"],
-            row["kind"] or "",
-            (row["contact_id"] or "")[:8],
-            row["field"] or "",
-            _short(row["value"]),
-            _short(row["evidence"], 80),
-            row["finding_id"],
-        )
-    console.print(top)
+        head = Text()
+        head.append(f"{row['severity']:<5}", style=_SEVERITY_STYLE.get(row["severity"], ""))
+        # The id first: it is what `gomoq decide` takes, so a narrow terminal must not cut it.
+        head.append(f"  {row['finding_id']}", style="dim")
+        head.append(f"  {row['check']}/{row['kind'] or ''}", style="bold")
+        head.append(f"  contact {_short(row['contact_id'], 13)}")
+        if row["field"]:
+            head.append(f"  {row['field']} = {_short(row['value'], 40)}")
+        console.print(head, overflow="ellipsis", no_wrap=True)
+        console.print(Text("      " + _short(row["evidence"], 240)), overflow="fold")
     decided = run.findings.filter(pl.col("decision").is_not_null()).height
     if decided:
         console.print(f"{decided:,} shown findings already have a decision.")
+
+
+_SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 
 
 def _short(value: Any, width: int = 30) -> str:
