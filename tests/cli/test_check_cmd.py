@@ -126,6 +126,8 @@ def test_table_csv_and_parquet_outputs(
     assert run("check", "--format", "parquet", "--output", str(out)).exit_code == 1
     frame = pl.read_parquet(out)
     assert frame.height == 4 and "decision" in frame.columns
+    # Every finding's whole id is on the table (it is what `gomoq decide` takes).
+    assert all(fid in table.stdout for fid in frame["finding_id"])
     csv = tmp_path / "f.csv"
     assert run("check", "--format", "csv", "--output", str(csv)).exit_code == 1
     assert pl.read_csv(csv).height == 4
