@@ -220,8 +220,8 @@ def _norm_text(col: str) -> pl.Expr:
 
 
 def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, normalised: pl.DataFrame) -> pl.DataFrame:
-    """`pairs` (`id_a`, `e164_a`... as in `_score`) with `dialled`: a call of one contact was
-    dialled to the other's number.
+    """`pairs` (`id_a`, `e164`, `id_b`, `e164_b`... as in `_score`) with `dialled`: a call of
+    one contact was dialled to the other's number.
 
     Calls keep the number as dialled (raw, mostly the contact's phone as it was stored): read
     through the normalised phones; a raw seen nowhere else is not read (rare, and parsing
@@ -370,14 +370,6 @@ def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
     return {x: root(x) for x in parent}
 
 
-def _fingerprint(members: list[dict[str, object]]) -> str:
-    rows = sorted(
-        f"{m['id']}|{m['primary_phone']}|{m['first_name']}|{m['last_name']}|{m['full_name']}"
-        for m in members
-    )
-    return "\n".join(rows)  # hashed for all clusters at once (`_hash_unique`)
-
-
 def find(
     contacts: pl.DataFrame,
     normalised: pl.DataFrame,
@@ -413,6 +405,7 @@ def find(
     if not rows:
         return empty_findings()
     out = pl.DataFrame(rows, infer_schema_length=None)
+    out = out.join(_fingerprints(out, people), on="finding_id", how="left", maintain_order="left")
     # Hashed here for all clusters at once: the members' ids joined by the parts separator
     # hash exactly as `finding_id(CHECK, kind, *sorted ids)`.
     fid = finding_id_expr(CHECK, pl.col("kind"), pl.col("finding_id"))
@@ -435,7 +428,6 @@ def _member_rows(
 ) -> list[dict[str, object]]:
     members = [people_by_id[i] for i in sorted(ids)]
     fid = SEP.join(sorted(ids))  # the finding id's parts, hashed in `find`
-    fingerprint = _fingerprint(members)
     return [
         {
             "check": CHECK,
@@ -449,7 +441,6 @@ def _member_rows(
             "evidence": evidence,
             "suggested_action": action,
             "confidence": confidence,
-            "data_fingerprint": fingerprint,
         }
         for m in members
     ]
@@ -462,10 +453,18 @@ def _display_name() -> pl.Expr:
     return pl.coalesce(pl.col("full_name").replace("", None), joined)
 
 
-def _fingerprint_line() -> pl.Expr:
-    """One member's line of a cluster's data fingerprint (`_fingerprint`, in polars)."""
+def _fingerprints(out: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """The data fingerprint text of every finding of `out` (by its `finding_id`, still the
+    members' ids joined): the members' "id|phone|first|last|full" lines, sorted, one per line
+    (null shown as None). Hashed in `find`; a decision lapses when one of these changes."""
     cols = ("id", "primary_phone", "first_name", "last_name", "full_name")
-    return pl.concat_str([pl.col(c).fill_null("None") for c in cols], separator="|")
+    line = pl.concat_str([pl.col(c).fill_null("None") for c in cols], separator="|")
+    members = (
+        out.select("finding_id", pl.col("contact_id").alias("id"))
+        .unique()
+        .join(people.select(cols), on="id")
+    )
+    return members.group_by("finding_id").agg(line.sort().str.join("\n").alias("data_fingerprint"))
 
 
 def _number_findings(
@@ -482,14 +481,13 @@ def _number_findings(
         .group_by("e164", maintain_order=True)
         .agg(
             pl.col("id").str.join(SEP).alias("finding_id"),
-            _fingerprint_line().sort().str.join("\n").alias("data_fingerprint"),
             pl.len().alias("n"),
             pl.concat_str(pl.lit("'"), _display_name().fill_null(""), pl.lit("'"))
             .str.join(", ")
             .alias("names"),
         )
         .with_columns(evidence.alias("evidence"))
-        .select("e164", "finding_id", "data_fingerprint", "evidence")
+        .select("e164", "finding_id", "evidence")
     )
     rows = members.join(groups, on="e164").select(
         pl.lit(CHECK).alias("check"),
@@ -503,7 +501,6 @@ def _number_findings(
         "evidence",
         pl.lit("review").alias("suggested_action"),
         pl.lit(None, dtype=pl.Float64).alias("confidence"),
-        "data_fingerprint",
     )
     return rows.to_dicts()
 
