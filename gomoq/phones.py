@@ -437,26 +437,21 @@ def normalise_cached(
     raw = raw.cast(pl.String).alias("raw")
     path = memo_path(region)
     memo = _read_memo(path) if path.exists() else None
-    if memo is not None:
-        # The usual weekly run: every value is in the memo, and one join answers it (no
-        # unique, no anti-join: ~0.6 s less per million values).
-        hit = memo.with_columns(pl.lit(True).alias("_hit"))
-        joined = raw.to_frame().join(
-            hit, on="raw", how="left", nulls_equal=True, maintain_order="left"
-        )
-        if joined["_hit"].null_count() == 0:
-            return joined.drop("_hit")
-    unique = raw.unique()
-    if memo is None:
-        known = pl.DataFrame(schema=SCHEMA)
-        new = unique
-    else:
-        new = unique.to_frame().join(memo, on="raw", how="anti", nulls_equal=True)["raw"]
-        known = memo
-    if new.len() or memo is None:
-        fresh = _normalise_unique(new, region)
-        known = pl.concat([known, fresh])
-        if known.height > memo_limit:
-            known = known.join(unique.to_frame(), on="raw", how="semi", nulls_equal=True)
-        _write_memo(path, known)
+    known = memo if memo is not None else pl.DataFrame(schema=SCHEMA)
+    # One join answers every value the memo knows (the bulk of a weekly run) and names the
+    # ones it does not, which alone are parsed.
+    joined = raw.to_frame().join(
+        known.with_columns(pl.lit(True).alias("_hit")),
+        on="raw",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    new = joined.filter(pl.col("_hit").is_null())["raw"].unique()
+    if memo is not None and new.len() == 0:
+        return joined.drop("_hit")
+    known = pl.concat([known, _normalise_unique(new, region)])
+    if known.height > memo_limit:
+        known = known.join(raw.unique().to_frame(), on="raw", how="semi", nulls_equal=True)
+    _write_memo(path, known)
     return raw.to_frame().join(known, on="raw", how="left", nulls_equal=True, maintain_order="left")
