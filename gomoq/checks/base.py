@@ -14,6 +14,7 @@ and missing columns are null, so a test states only what it is about.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -58,6 +59,8 @@ class CheckInput:
     phones: pl.DataFrame | None = None
     """The normalised phones frame (`gomoq.phones.normalise` columns) if already computed."""
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _locks: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_frames(
@@ -96,10 +99,16 @@ class CheckInput:
         )
 
     def memo(self, key: Any, factory: Callable[[], T]) -> T:
-        """`factory()` computed once per input (and per `key`), for results several checks use."""
-        if key not in self._memo:
-            self._memo[key] = factory()
-        value: T = self._memo[key]
+        """`factory()` computed once per input (and per `key`), for results several checks use.
+
+        Thread-safe: checks run side by side (`registry.run_all`), and a second check asking
+        for a result being computed waits for it instead of computing it again."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = factory()
+            value: T = self._memo[key]
         return value
 
     def table(self, name: str) -> pl.DataFrame:

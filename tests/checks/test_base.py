@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 import pytest
 
@@ -32,6 +35,27 @@ def test_memo_computes_once_per_key() -> None:
     assert tables.memo("k", compute) == 1
     assert tables.memo("k", compute) == 1
     assert tables.memo("other", compute) == 2
+
+
+def test_memo_computes_once_when_asked_from_two_threads_at_once() -> None:
+    tables = CheckInput.from_frames()
+    started = threading.Event()
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(tables.memo, "k", slow)
+        assert started.wait(5)
+        second = pool.submit(tables.memo, "k", slow)
+        release.set()
+        assert (first.result(5), second.result(5)) == (42, 42)
+    assert calls == [1]
 
 
 def test_from_snapshot_scans_each_table() -> None:

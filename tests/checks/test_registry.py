@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 import pytest
 
@@ -60,3 +62,51 @@ def test_run_check_conforms_and_adds_a_fingerprint_column() -> None:
     assert out["data_fingerprint"][0] is not None
     attrs = registry.run_check("attributes", tables, CheckSettings())
     assert attrs.height == 0 and "data_fingerprint" in attrs.columns
+
+
+def _fake_checks(monkeypatch: pytest.MonkeyPatch, runs: dict[str, object]) -> None:
+    """Replace `registry.get` with checks named in `runs`: a delay (seconds) or an exception."""
+
+    def get(name: str) -> registry.RunFn:
+        def run(tables: CheckInput) -> pl.DataFrame:
+            what = runs[name]
+            if isinstance(what, BaseException):
+                raise what
+            assert isinstance(what, float)
+            time.sleep(what)
+            return pl.DataFrame({"contact_id": [name], "severity": ["info"], "kind": ["x"]})
+
+        return run
+
+    monkeypatch.setattr(registry, "get", get)
+
+
+def test_run_all_runs_two_at_a_time_and_keeps_the_order_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The dearest check (duplicates) starts first and ends last: results still come in order.
+    _fake_checks(monkeypatch, {"phones": 0.0, "duplicates": 0.3, "attributes": 0.0})
+    start = time.perf_counter()
+    results = registry.run_all(
+        ["phones", "duplicates", "attributes"], CheckInput.from_frames(), CheckSettings()
+    )
+    assert [r.name for r in results] == ["phones", "duplicates", "attributes"]
+    assert [r.findings["contact_id"].to_list() for r in results] == [
+        ["phones"],
+        ["duplicates"],
+        ["attributes"],
+    ]
+    # phones and attributes ran beside duplicates, not after it.
+    assert time.perf_counter() - start < 0.3 + 0.25
+
+
+def test_run_all_raises_a_checks_error_after_the_running_ones_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_checks(
+        monkeypatch, {"duplicates": 0.2, "phones": ValueError("broken check"), "attributes": 0.0}
+    )
+    with pytest.raises(ValueError, match="broken check"):
+        registry.run_all(
+            ["phones", "duplicates", "attributes"], CheckInput.from_frames(), CheckSettings()
+        )
