@@ -45,7 +45,7 @@ _MS_PER_DAY = 86_400_000
 def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """Every contact's band: contact_id, attempts, last_answered_at, reference_at, days, band."""
     cfg = settings.inactivity
-    summary = call_summary(tables, settings).lazy()
+    summary = call_summary(tables, settings).lazy()  # every contact, in the table's order
     today = settings.today()
     ref = pl.coalesce("last_answered_at", "created_at", "first_at")
     days = (
@@ -65,9 +65,7 @@ def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
         .otherwise(pl.lit("Inactive"))
     )
     return (
-        tables.contacts.select(pl.col("id").alias("contact_id"), "created_at")
-        .join(summary, on="contact_id", how="left", maintain_order="left")
-        .select(
+        summary.select(
             "contact_id",
             pl.col("attempts").fill_null(0),
             pl.col("answered").fill_null(0),

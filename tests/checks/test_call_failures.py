@@ -202,3 +202,46 @@ def test_fingerprint_changes_with_new_attempts_not_with_time() -> None:
     again = call_failures.run(mk(contacts=contacts("a"), calls=more), CheckSettings(now=NOW))
     assert again["finding_id"][0] == now["finding_id"][0]
     assert again["data_fingerprint"][0] != now["data_fingerprint"][0]
+
+
+def test_colliding_contact_keys_fall_back_to_exact_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls are grouped by a hash of the contact id; when two ids share it (forced here), the
+    summary is redone on exact keys and the findings are the same."""
+    import random
+
+    from gomoq.checks import inactivity
+
+    rng = random.Random(7)
+    statuses = ["answered", "no_answer", "busy", "voicemail", "odd", None]
+    # c0..c9 are contacts; "gone" is a deleted contact whose calls stay in the history.
+    rows = [
+        (f"c{rng.randrange(10)}", rng.choice(statuses), rng.uniform(0, 200)) for _ in range(200)
+    ]
+    rows += [("gone", "busy", 3.0), ("gone", "busy", 2.0), ("gone", "busy", 1.0)]
+    ids = (*[f"c{i}" for i in range(10)], "quiet")  # "quiet" has no calls
+    settings = CheckSettings(now=NOW)
+
+    def both() -> tuple[pl.DataFrame, pl.DataFrame]:
+        tables = make_input(contacts=contacts(*ids), calls=calls(*rows))
+        return call_failures.run(tables, settings), inactivity.run(tables, settings)
+
+    honest = both()
+    real = call_failures._hash_keys
+    for clash in (("c1", "c2"), ("quiet", "gone")):
+
+        def colliding(id_col: str, clash: tuple[str, ...] = clash) -> list[pl.Expr]:
+            ck, ck2 = real(id_col)
+            return [
+                pl.when(pl.col(id_col).is_in(clash))
+                .then(pl.lit(1, pl.UInt64))
+                .otherwise(ck)
+                .alias("ck"),
+                ck2,
+            ]
+
+        monkeypatch.setattr(call_failures, "_hash_keys", colliding)
+        forced = both()
+        assert forced[0].height > 3 and forced[1].height > 0
+        assert forced[0].equals(honest[0]) and forced[1].equals(honest[1]), clash
+    # Without the fallback, "quiet" would have inherited the deleted contact's three failures.
+    assert "quiet" not in honest[0]["contact_id"].to_list()
