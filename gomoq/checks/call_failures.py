@@ -152,17 +152,20 @@ def call_summary(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
 
 def _summary_and_calls(
     tables: CheckInput, settings: CheckSettings
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The call summary and the prepared calls it was made from (keyed like it).
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The call summary, the calls with an unknown status (`ck` keyed like the summary,
+    `unknown_status`) and the count of each unknown status over every call.
 
-    The summary: every contact of the contacts table, in its order (`contact_id`, `primary_phone`,
-    `created_at`, key `ck`), with its calls: attempts, counts by class (`COUNTERS`) and in the
-    window (`WINDOW_COUNTERS`), first/last attempt, the latest break of a failure streak (an
-    answered or other attempt), the last answer, and per failure status (`failure_slots`) the
-    count of failed attempts (`all_<i>`) and of those in the current streak (`streak_<i>`;
-    counted only for contacts with at least `consecutive` failures, 0 for the others that have
-    a break). A contact without calls has null counts; calls of contacts no longer in the
-    table are left out.
+    The prepared calls themselves are not kept (5 M rows: ~0.3 GB a run need not hold).
+
+    The summary: every contact of the contacts table, in its order (`contact_id`,
+    `primary_phone`, `created_at`, key `ck`), with its calls: attempts, counts by class
+    (`COUNTERS`) and in the window (`WINDOW_COUNTERS`), first/last attempt, the latest break of
+    a failure streak (an answered or other attempt), the last answer, and per failure status
+    (`failure_slots`) the count of failed attempts (`all_<i>`) and of those in the current
+    streak (`streak_<i>`; counted only for contacts with at least `consecutive` failures, 0 for
+    the others that have a break). A contact without calls has null counts; calls of contacts
+    no longer in the table are left out.
 
     One pass over the calls, plus a pass over the failed calls of the contacts whose streak
     needs counting; computed once per run (inactivity uses it too)."""
@@ -187,22 +190,28 @@ def _summary_and_calls(
         summary = summary.drop("ck2", "ck2_lo")
         return _with_streaks(calls, summary, slots, bits, cfg.consecutive)
 
-    def compute() -> tuple[pl.DataFrame, pl.DataFrame]:
+    def unknown_rows(calls: pl.DataFrame) -> pl.DataFrame:
+        return calls.filter(pl.col("unknown_status").is_not_null()).select("ck", "unknown_status")
+
+    def compute() -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
         contacts = contact_keys(tables)
-        calls = prepared_calls(tables, settings)
+        calls = _prepared(tables, settings, slots, bits).collect()
+        unknown = unknown_rows(calls)
+        counts = unknown.group_by("unknown_status").len().sort("unknown_status")
         summary = summarise(calls.lazy(), contacts)
         if summary is None:
             exact = contacts.with_columns(
                 pl.int_range(pl.len(), dtype=pl.UInt64).alias("ck")
             ).with_columns(pl.col("ck").alias("ck2"))
             calls = _prepared(tables, settings, slots, bits, exact=exact).collect()
+            unknown = unknown_rows(calls)
             summary = summarise(calls.lazy(), exact)
             assert summary is not None, "exact keys cannot collide"
-        return summary, calls
+        return summary, unknown, {str(s): int(n) for s, n in counts.iter_rows()}
 
     key = ("call_summary", cfg, settings.today(), _PACK_LIMIT, _KEY_SEEDS)
-    both: tuple[pl.DataFrame, pl.DataFrame] = tables.memo(key, compute)
-    return both
+    result: tuple[pl.DataFrame, pl.DataFrame, dict[str, int]] = tables.memo(key, compute)
+    return result
 
 
 def _with_streaks(
@@ -240,19 +249,6 @@ def _with_streaks(
     ).drop([f"s{i}" for i in range(len(slots))])
 
 
-def prepared_calls(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
-    """The calls read once per run, as the few numeric columns the summary aggregates (keyed
-    by `ck`, `ck2`: hashes of the contact id), plus `unknown_status` (the status when outside
-    the known vocabulary, else null)."""
-    cfg = settings.call_failures
-    key = ("calls_prepared", cfg, settings.today(), _KEY_SEEDS)
-    frame: pl.DataFrame = tables.memo(
-        key,
-        lambda: _prepared(tables, settings, failure_slots(cfg), _slot_bits(cfg)).collect(),
-    )
-    return frame
-
-
 def _prepared(
     tables: CheckInput,
     settings: CheckSettings,
@@ -261,9 +257,10 @@ def _prepared(
     *,
     exact: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
-    """The prepared calls (see `prepared_calls`); keyed by hashes of the contact id, or, given
-    `exact` (`contact_id`, `ck`, `ck2` per contact), by those keys (calls of other ids left
-    out)."""
+    """The calls as the few numeric columns the summary aggregates, keyed by hashes of the
+    contact id (`ck`, `ck2`) or, given `exact` (`contact_id`, `ck`, `ck2` per contact), by those
+    keys (calls of other ids left out), plus `unknown_status` (the status when outside the
+    known vocabulary, else null)."""
     cfg = settings.call_failures
     cls = pl.col("cls")
     in_window = pl.col("created_at") >= _cutoff(settings)
@@ -345,13 +342,7 @@ def _aggregate(
 
 def unknown_status_counts(tables: CheckInput, settings: CheckSettings) -> dict[str, int]:
     """How many attempts carry each unknown status (for the run summary)."""
-    counts = (
-        prepared_calls(tables, settings)
-        .filter(pl.col("unknown_status").is_not_null())
-        .group_by("unknown_status")
-        .len()
-    )
-    return {str(s): int(n) for s, n in counts.sort("unknown_status").iter_rows()}
+    return dict(_summary_and_calls(tables, settings)[2])
 
 
 def _status_text(long: pl.LazyFrame, name: str) -> pl.LazyFrame:
@@ -391,7 +382,6 @@ def _unknown_text(tables: CheckInput, settings: CheckSettings, ids: pl.LazyFrame
     long = (
         _summary_and_calls(tables, settings)[1]
         .lazy()
-        .filter(pl.col("unknown_status").is_not_null())
         .join(ids, on="ck", how="semi")
         .group_by("ck", pl.col("unknown_status").alias("status"))
         .agg(pl.len().cast(pl.UInt32).alias("n"))

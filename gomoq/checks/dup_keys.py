@@ -56,7 +56,8 @@ _EDITS = _edit_table()
 
 
 def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
-    """`num`, `len`, `key` (UInt64): each number with itself and its one-deletion variants.
+    """`num`, `len` (UInt8), `key` (UInt64): each number with itself and its one-deletion
+    variants.
 
     Numbers are digit strings without a leading 0 (E.164 digits). A key is the kept digits as
     an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
@@ -76,7 +77,8 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
     n, length = pl.col("num"), pl.col("len")
     width = int(frame.select(length.max()).item() or 0)
     lazy = frame.lazy()
-    parts = [lazy.select("num", "len", (n * 32 + length).alias("key"))]
+    small_len = length.cast(pl.UInt8).alias("len")  # 12 M keys: a byte, not eight
+    parts = [lazy.select("num", small_len, (n * 32 + length).alias("key"))]
     ten = pl.lit(10, dtype=_U64)
     for i in range(width):  # delete the digit at position i from the left
         # Digits after position i; clipped at 0 because the optimiser may evaluate this
@@ -89,7 +91,7 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
         first_of_run = pl.lit(i == 0) | (digit != prev)
         parts.append(
             lazy.filter((length > i) & first_of_run).select(
-                "num", "len", (kept * 32 + length - 1).alias("key")
+                "num", small_len, (kept * 32 + length - 1).alias("key")
             )
         )
     return pl.concat(parts)
@@ -119,7 +121,7 @@ def _sharing(keys: pl.LazyFrame, max_key_share: int) -> pl.DataFrame:
         for step in range(1, widest)
     ]
     if not parts:
-        return pl.DataFrame(schema={"num": _U64, "len": _U64, "num_b": _U64, "len_b": _U64})
+        return pl.DataFrame(schema={"num": _U64, "len": pl.UInt8, "num_b": _U64, "len_b": pl.UInt8})
     swap = pl.col("num") > pl.col("num_b")
     return (
         pl.concat(parts)
