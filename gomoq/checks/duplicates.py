@@ -45,7 +45,7 @@ import phonenumbers
 import polars as pl
 
 from gomoq import phones as phone_lib
-from gomoq.checks.base import CheckInput
+from gomoq.checks.base import PHONE_CHECK_FIELDS, CheckInput
 from gomoq.checks.dup_keys import near_number_pairs
 from gomoq.checks.dup_names import PARTIAL, STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
@@ -54,7 +54,7 @@ from gomoq.checks.settings import CheckSettings
 from gomoq.errors import ConfigError
 
 CHECK = "duplicates"
-_COLUMNS = ("id", "primary_phone", "first_name", "last_name", "full_name", "primary_email", "city")
+_COLUMNS = PHONE_CHECK_FIELDS
 
 
 @dataclass(frozen=True)
@@ -87,30 +87,23 @@ def duplicate_settings(settings: CheckSettings) -> DuplicateSettings:
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """Duplicate clusters and shared numbers (see the module docstring)."""
-    contacts = tables.contacts.select(_COLUMNS).collect()
-    if contacts.height < 2:
+    joined = tables.contact_phones(settings.region)
+    if joined.height < 2:
         return empty_findings()
-    normalised = tables.normalised_phones(settings.region)
-    if tables.phones is not None:
-        # A frame handed in may repeat values; the computed one has one row per raw value
-        # (deduplicating a million strings again costs ~0.1 s).
-        normalised = normalised.unique("raw")
     calls = tables.calls.select("contact_id", "phone_number")
-    return find(contacts, normalised, settings.region, duplicate_settings(settings), calls)
+    normalised = tables.normalised_phones(settings.region)
+    people = _people(joined)
+    return find(people, normalised, settings.region, duplicate_settings(settings), calls)
 
 
 # --- candidates --------------------------------------------------------------------------------
 
 
-def _people(contacts: pl.DataFrame, normalised: pl.DataFrame) -> pl.DataFrame:
-    """Contacts with `e164`, `valid` and `digits` (E.164 without +), when their phone parses."""
+def _people(joined: pl.DataFrame) -> pl.DataFrame:
+    """Contacts (`_COLUMNS` with their normalised phone, `CheckInput.contact_phones`) whose
+    phone parses, with `digits` (E.164 without +) and `num` (the digits as an integer)."""
     return (
-        contacts.join(
-            normalised.select("raw", "e164", "valid"),
-            left_on="primary_phone",
-            right_on="raw",
-            how="left",
-        )
+        joined.select(*_COLUMNS, "e164", "valid")
         .filter(pl.col("e164").is_not_null())
         .with_columns(pl.col("e164").str.slice(1).alias("digits"))
         # The digits as one integer (null past UInt64): near pairs are joined on it, cheaper
@@ -377,19 +370,14 @@ def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def find(
-    contacts: pl.DataFrame,
+    people: pl.DataFrame,
     normalised: pl.DataFrame,
     region: str,
     cfg: DuplicateSettings,
-    calls: pl.LazyFrame | None = None,
+    calls: pl.LazyFrame,
 ) -> pl.DataFrame:
-    """Findings from contacts (`_COLUMNS`), their normalised phones and (optionally) calls."""
-    for col in _COLUMNS:
-        if col not in contacts.columns:
-            contacts = contacts.with_columns(pl.lit(None, dtype=pl.String).alias(col))
-    if calls is None:
-        calls = pl.LazyFrame(schema={"contact_id": pl.String, "phone_number": pl.String})
-    people = _people(contacts.select(_COLUMNS), normalised)
+    """Findings from the contacts whose phone parses (`_people`), the normalised phones (to
+    read the numbers calls dialled) and the calls."""
     pairs = _contact_pairs(people, region, cfg)
     crowded = _crowded_numbers(people, cfg)
     if pairs.height == 0 and not crowded:

@@ -68,26 +68,17 @@ def phone_settings(settings: CheckSettings) -> PhoneSettings:
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """The phone findings of every contact (see the module docstring)."""
     cfg = phone_settings(settings)
-    contacts = tables.contacts.select("id", "primary_phone").collect()
-    if contacts.height == 0:
+    joined = tables.contact_phones(settings.region)
+    if joined.height == 0:
         return empty_findings()
-    normalised = tables.normalised_phones(settings.region)
-    if tables.phones is not None:
-        # A frame handed in may repeat values; the computed one has one row per raw value
-        # already (deduplicating a million strings again costs ~0.3 s).
-        normalised = normalised.unique("raw")
-    return findings(contacts, normalised, settings.region, cfg)
+    return findings(joined, settings.region, cfg)
 
 
-def findings(
-    contacts: pl.DataFrame, normalised: pl.DataFrame, region: str, cfg: PhoneSettings
-) -> pl.DataFrame:
-    """Findings from contacts (`id`, `primary_phone`) and their normalised phones (one row per
-    raw value, `gomoq.phones.SCHEMA`)."""
+def findings(joined: pl.DataFrame, region: str, cfg: PhoneSettings) -> pl.DataFrame:
+    """Findings from contacts (`id`, `primary_phone`) with their normalised phones
+    (`CheckInput.contact_phones`)."""
     own_cc = f"+{phonenumbers.country_code_for_region(region)}"
-    frame = contacts.lazy().join(
-        normalised.lazy(), left_on="primary_phone", right_on="raw", how="left"
-    )
+    frame = joined.lazy()
     raw = pl.col("primary_phone")
     missing = raw.is_null() | (raw.str.strip_chars() == "")
     parse_error = pl.col("parse_error").is_not_null()

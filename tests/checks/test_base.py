@@ -84,3 +84,19 @@ def test_from_snapshot_scans_each_table() -> None:
 def test_given_phones_frame_is_used_as_is() -> None:
     phones = pl.DataFrame({"raw": ["0612345678"], "valid": [True]})
     assert CheckInput.from_frames(phones=phones).normalised_phones("MA") is phones
+
+
+def test_contact_phones_keeps_the_contacts_order_and_repeats() -> None:
+    contacts = pl.DataFrame(
+        {
+            "id": ["c", "a", "b", "d"],
+            "primary_phone": ["0612345678", None, "+212612345678", "0612345678"],
+            "city": ["Fès", None, "Rabat", "Oujda"],
+        }
+    )
+    tables = CheckInput.from_frames(contacts=contacts)
+    joined = tables.contact_phones("MA")
+    assert joined["id"].to_list() == ["c", "a", "b", "d"]
+    assert joined["city"].to_list() == ["Fès", None, "Rabat", "Oujda"]
+    assert joined["e164"].to_list() == ["+212612345678", None, "+212612345678", "+212612345678"]
+    assert tables.contact_phones("MA") is joined  # computed once per run
