@@ -59,21 +59,33 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
     """`num`, `len` (UInt8), `key` (UInt64): each number with itself and its one-deletion
     variants.
 
-    Numbers are digit strings without a leading 0 (E.164 digits). A key is the kept digits as
+    Numbers are digit strings without a leading 0 (E.164 digits), or the same as integers. A
+    key is the kept digits as
     an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
     of a run of equal digits gives the same variant: only the first of a run is deleted, so a
     number never has the same key twice. Lazy: polars builds the per-position parts in parallel.
     """
-    frame = (
-        numbers.alias("s")
-        .unique()
-        .to_frame()
-        .filter(pl.col("s").str.len_chars().is_between(1, MAX_DIGITS))
-        .select(
-            pl.col("s").cast(_U64).alias("num"),
-            pl.col("s").str.len_chars().cast(_U64).alias("len"),
+    if numbers.dtype.is_integer():
+        # Already integers (the duplicates check's `num`): far cheaper to deduplicate than
+        # strings; the digit count is how many powers of ten the number reaches.
+        nums = numbers.cast(_U64).drop_nulls().unique().alias("num").to_frame()
+        count = pl.sum_horizontal(
+            [(pl.col("num") >= 10**k).cast(_U64) for k in range(MAX_DIGITS + 1)]
         )
-    )
+        frame = nums.with_columns(count.alias("len")).filter(
+            pl.col("len").is_between(1, MAX_DIGITS)
+        )
+    else:
+        frame = (
+            numbers.alias("s")
+            .unique()
+            .to_frame()
+            .filter(pl.col("s").str.len_chars().is_between(1, MAX_DIGITS))
+            .select(
+                pl.col("s").cast(_U64).alias("num"),
+                pl.col("s").str.len_chars().cast(_U64).alias("len"),
+            )
+        )
     n, length = pl.col("num"), pl.col("len")
     width = int(frame.select(length.max()).item() or 0)
     lazy = frame.lazy()

@@ -152,7 +152,7 @@ def _contact_pairs(people: pl.DataFrame, region: str, cfg: DuplicateSettings) ->
         pl.col("b").cast(pl.UInt64, strict=False).alias("num_b"),
         "edit",
     )
-    near_numbers = near_number_pairs(people["digits"], max_key_share=cfg.max_key_share)
+    near_numbers = near_number_pairs(people["num"], max_key_share=cfg.max_key_share)
     edges = pl.concat([near_numbers, alt]).drop_nulls().unique(["num", "num_b"], keep="first")
     holders = small.select("id", "num").filter(pl.col("num").is_not_null())
     near = (

@@ -265,6 +265,12 @@ def test_near_pairs_equal_brute_force_on_a_dense_block(alphabet: str) -> None:
     }
     assert len(want) > 50
     assert got == want
+    # The same numbers given as integers (as the duplicates check passes them) pair alike.
+    from gomoq.checks.dup_keys import near_number_pairs
+
+    as_ints = near_number_pairs(pl.Series([int(n) for n in nums]), max_key_share=10_000)
+    as_text = near_number_pairs(pl.Series(sorted(nums)), max_key_share=10_000)
+    assert as_ints.sort("num", "num_b").equals(as_text.sort("num", "num_b"))
 
 
 def test_vectorised_name_similarity_equals_person_similarity() -> None:
