@@ -109,6 +109,8 @@ def _people(joined: pl.DataFrame) -> pl.DataFrame:
         # The digits as one integer (null past UInt64): near pairs are joined on it, cheaper
         # than on strings for a million contacts.
         .with_columns(pl.col("digits").cast(pl.UInt64, strict=False).alias("num"))
+        # Pairs name contacts by row (`r`): gathering rows is cheaper than joining on ids.
+        .with_row_index("r")
     )
 
 
@@ -153,28 +155,30 @@ def _crowded(people: pl.DataFrame, cfg: DuplicateSettings) -> pl.DataFrame:
 def _contact_pairs(
     people: pl.DataFrame, crowded: pl.DataFrame, region: str, cfg: DuplicateSettings
 ) -> pl.DataFrame:
-    """Candidate contact pairs `id_a` < `id_b` with `edit` (`same` for one number); contacts
-    on a `crowded` number are not paired."""
-    small = people.join(crowded, on="num", how="anti").select("id", "num")
+    """Candidate contact pairs as rows of `people`, `r_a` and `r_b` (the one with the smaller
+    id first), with `edit` (`same` for one number); contacts on a `crowded` number are not
+    paired."""
+    small = people.join(crowded, on="num", how="anti").select("r", "id", "num")
     exact = (
         small.join(small, on="num", suffix="_b")
         .filter(pl.col("id") < pl.col("id_b"))
-        .select(pl.col("id").alias("id_a"), "id_b", pl.lit("same").alias("edit"))
+        .select(pl.col("r").alias("r_a"), "r_b", pl.lit("same").alias("edit"))
     )
     alt = _alt_edges(people, region)
     near_numbers = near_number_pairs(people["num"], max_key_share=cfg.max_key_share)
     edges = pl.concat([near_numbers, alt]).drop_nulls().unique(["num", "num_b"], keep="first")
-    holders = small.select("id", "num").filter(pl.col("num").is_not_null())
+    holders = small.filter(pl.col("num").is_not_null())
+    swap = pl.col("id") > pl.col("id_b")
     near = (
         edges.join(holders, on="num")
         .join(holders, left_on="num_b", right_on="num", suffix="_b")
         .select(
-            pl.min_horizontal("id", "id_b").alias("id_a"),
-            pl.max_horizontal("id", "id_b").alias("id_b"),
+            pl.when(swap).then("r_b").otherwise("r").alias("r_a"),
+            pl.when(swap).then("r").otherwise("r_b").alias("r_b"),
             "edit",
         )
     )
-    return pl.concat([exact, near]).unique(["id_a", "id_b"], keep="first")
+    return pl.concat([exact, near]).unique(["r_a", "r_b"], keep="first")
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -293,9 +297,9 @@ def _score(
     """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
     `confidence`."""
     side = people.select((*_COLUMNS, "e164"))
-    frame = pairs.join(side, left_on="id_a", right_on="id").join(
-        side, left_on="id_b", right_on="id", suffix="_b"
-    )
+    first = side[pairs["r_a"]].rename({"id": "id_a"})
+    second = side[pairs["r_b"]].rename(lambda c: "id_b" if c == "id" else f"{c}_b")
+    frame = pl.concat([pairs.select("edit"), first, second], how="horizontal")
     frame = _name_similarity(frame)
     cities = frame.select("city", "city_b").drop_nulls().unique()
     city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
@@ -546,6 +550,13 @@ def _crowded_numbers(
     return _number_findings(members, "warn", evidence)
 
 
+def _link_order(link: dict[str, object]) -> tuple[float, str, str]:
+    """Weakest link first, then by the ids: an order that does not depend on the pairs' order."""
+    confidence = link["confidence"]
+    assert isinstance(confidence, float)
+    return (confidence, str(link["id_a"]), str(link["id_b"]))
+
+
 def _cluster_rows(
     part: list[dict[str, object]], by_id: dict[str, dict[str, object]], cfg: DuplicateSettings
 ) -> list[dict[str, object]]:
@@ -554,7 +565,7 @@ def _cluster_rows(
     confidence = min(float(e["confidence"]) for e in part)  # type: ignore[arg-type]
     exact = len({by_id[i]["e164"] for i in ids}) == 1
     kind = "exact_duplicate" if exact else "near_duplicate"
-    ordered = sorted(part, key=lambda e: float(e["confidence"]))  # type: ignore[arg-type]
+    ordered = sorted(part, key=_link_order)
     evidence = " | ".join(_pair_words(e) for e in ordered[:3])
     if len(part) > 3:
         evidence += f" | and {len(part) - 3} more links"

@@ -287,3 +287,19 @@ def test_vectorised_name_similarity_equals_person_similarity() -> None:
     frame = pl.DataFrame(rows, schema=dict.fromkeys(cols, pl.String), orient="row")
     got = dup._name_similarity(frame)["name_sim"].to_list()
     assert got == [person_similarity(*r) for r in rows]
+
+
+def test_the_same_contacts_in_any_order_give_the_same_findings() -> None:
+    # Three numbers pairwise one digit apart, same person: one cluster of three equal links,
+    # whose evidence must not depend on the order the pairs were found in.
+    rows = [
+        ("m1", "+212647590433", "Mehdi", "Sqalli", "a@x.ma"),
+        ("m2", "+212640590433", "Mehdi", "Sqalli", "b@x.ma"),
+        ("m3", "+212643590433", "Mehdi", "Sqalli", "c@x.ma"),
+        ("f1", "0612345678", "Fatima", "Tazi"),
+        ("f2", "+212612345678", "Fatima", "Tazi"),
+    ]
+    forward = _run(_people(*rows))
+    assert set(forward["contact_id"]) == {"m1", "m2", "m3", "f1", "f2"}
+    for order in (rows[::-1], rows[2:] + rows[:2], [rows[i] for i in (3, 1, 4, 0, 2)]):
+        assert _run(_people(*order)).equals(forward)
