@@ -169,7 +169,8 @@ class CheckInput:
                 )
                 .collect()
             )
-            return joined
+            # One chunk: gathering rows from a many-chunk frame is ~20x slower.
+            return joined.rechunk()
 
         frame: pl.DataFrame = self.memo(("contact_phones", region), compute)
         return frame

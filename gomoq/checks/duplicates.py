@@ -296,7 +296,7 @@ def _score(
 ) -> pl.DataFrame:
     """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
     `confidence`."""
-    side = people.select((*_COLUMNS, "e164"))
+    side = people.select((*_COLUMNS, "e164")).rechunk()  # gathers from one chunk are fast
     first = side[pairs["r_a"]].rename({"id": "id_a"})
     second = side[pairs["r_b"]].rename(lambda c: "id_b" if c == "id" else f"{c}_b")
     frame = pl.concat([pairs.select("edit"), first, second], how="horizontal")
