@@ -149,26 +149,30 @@ class CheckInput:
 
     def contact_phones(self, region: str) -> pl.DataFrame:
         """Every contact (`PHONE_CHECK_FIELDS`) with its normalised phone (the `gomoq.phones`
-        columns but `raw`; nulls when the phone is missing), in the order of the contacts
-        table. Joined once per run: the phones and duplicates checks both read it (joining a
-        million phones as strings costs ~0.7 CPU-seconds)."""
+        columns but `raw`), in the order of the contacts table. Computed once per run: the
+        phones and duplicates checks both read it (joining a million phones as strings costs
+        ~0.7 CPU-seconds)."""
 
         def compute() -> pl.DataFrame:
-            normalised = self.normalised_phones(region)
-            if self.phones is not None:
-                # A frame handed in may repeat values; the computed one has one row per value.
-                normalised = normalised.unique("raw")
-            joined: pl.DataFrame = (
-                self.contacts.select(PHONE_CHECK_FIELDS)
-                .join(
+            contacts = self.contacts.select(PHONE_CHECK_FIELDS)
+            if self.phones is None:
+                # Straight through the memo, one row per contact: one join of a million
+                # strings, not a unique, a join to the memo and a join back to the contacts.
+                module = importlib.import_module("gomoq.phones")
+                fn = getattr(module, "normalise_cached", None) or module.normalise
+                frame = contacts.collect()
+                phones: pl.DataFrame = fn(frame["primary_phone"], region)
+                joined = pl.concat([frame, phones.drop("raw")], how="horizontal")
+            else:
+                # A frame handed in may repeat values.
+                normalised = self.phones.unique("raw")
+                joined = contacts.join(
                     normalised.lazy(),
                     left_on="primary_phone",
                     right_on="raw",
                     how="left",
                     maintain_order="left",
-                )
-                .collect()
-            )
+                ).collect()
             # One chunk: gathering rows from a many-chunk frame is ~20x slower.
             return joined.rechunk()
 

@@ -91,9 +91,7 @@ def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     if joined.height < 2:
         return empty_findings()
     calls = tables.calls.select("contact_id", "phone_number")
-    normalised = tables.normalised_phones(settings.region)
-    people = _people(joined)
-    return find(people, normalised, settings.region, duplicate_settings(settings), calls)
+    return find(_people(joined), settings.region, duplicate_settings(settings), calls)
 
 
 # --- candidates --------------------------------------------------------------------------------
@@ -232,13 +230,13 @@ def _norm_text(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().str.to_lowercase()
 
 
-def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, normalised: pl.DataFrame) -> pl.DataFrame:
+def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, people: pl.DataFrame) -> pl.DataFrame:
     """`pairs` (`id_a`, `e164`, `id_b`, `e164_b`... as in `_score`) with `dialled`: a call of
     one contact was dialled to the other's number.
 
     Calls keep the number as dialled (raw, mostly the contact's phone as it was stored): read
-    through the normalised phones; a raw seen nowhere else is not read (rare, and parsing
-    millions of calls' numbers is not worth it)."""
+    through the contacts' phones (`people`); a raw no contact has is not read (rare, and
+    parsing millions of calls' numbers is not worth it)."""
     ids = pl.concat([pairs["id_a"], pairs["id_b"]]).unique()
     hits = (
         calls.filter(
@@ -247,7 +245,9 @@ def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, normalised: pl.DataFrame)
         .select("contact_id", "phone_number")
         .unique()
         .collect()
-        .join(normalised.select("raw", "e164"), left_on="phone_number", right_on="raw")
+        .join(
+            people.select("primary_phone", "e164"), left_on="phone_number", right_on="primary_phone"
+        )
         .select("contact_id", "e164")
         .unique()
         .with_columns(pl.lit(True).alias("hit"))
@@ -288,11 +288,7 @@ def _confidence(merge_confidence: float) -> pl.Expr:
 
 
 def _score(
-    pairs: pl.DataFrame,
-    people: pl.DataFrame,
-    calls: pl.LazyFrame,
-    normalised: pl.DataFrame,
-    cfg: DuplicateSettings,
+    pairs: pl.DataFrame, people: pl.DataFrame, calls: pl.LazyFrame, cfg: DuplicateSettings
 ) -> pl.DataFrame:
     """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
     `confidence`."""
@@ -321,7 +317,7 @@ def _score(
         pl.lit(cfg.report_uncorroborated) | (conf >= cfg.min_confidence)
     )
     frame = frame.with_columns(pl.lit(True).alias("dialled")).with_columns(could.alias("_ask"))
-    asked = _dialled(frame.filter("_ask"), calls, normalised)
+    asked = _dialled(frame.filter("_ask"), calls, people)
     rest = frame.filter(~pl.col("_ask")).with_columns(pl.lit(False).alias("dialled"))
     frame = pl.concat([asked, rest]).drop("_ask")
     return frame.with_columns(conf.alias("confidence"))
@@ -384,20 +380,15 @@ def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def find(
-    people: pl.DataFrame,
-    normalised: pl.DataFrame,
-    region: str,
-    cfg: DuplicateSettings,
-    calls: pl.LazyFrame,
+    people: pl.DataFrame, region: str, cfg: DuplicateSettings, calls: pl.LazyFrame
 ) -> pl.DataFrame:
-    """Findings from the contacts whose phone parses (`_people`), the normalised phones (to
-    read the numbers calls dialled) and the calls."""
+    """Findings from the contacts whose phone parses (`_people`) and the calls."""
     crowded_numbers = _crowded(people, cfg)
     pairs = _contact_pairs(people, crowded_numbers, region, cfg)
     crowded = _crowded_numbers(people, crowded_numbers, cfg)
     if pairs.height == 0 and not crowded:
         return empty_findings()
-    scored = _score(pairs, people, calls, normalised, cfg)
+    scored = _score(pairs, people, calls, cfg)
     different = (
         (pl.col("edit") == "same")
         & (pl.col("name_sim") < cfg.different_person_below)
