@@ -23,14 +23,15 @@ this budget (all checks must run in ≤ 5 s on a million contacts), and polars d
 So the hash is our own, fixed forever: a word-wise xor–multiply over the UTF-8 bytes
 padded with zeros to a multiple of 8, seeded with the byte length, finished with the splitmix64
 avalanche. It is not cryptographic (it need not be: ids only name findings), and a vectorised
-polars path computes it for a whole column in a few dozen column operations. Changing it changes
-every id: don't.
+numpy path computes it for a whole column from its Arrow buffers (a few numpy operations per
+8-byte word). Changing it changes every id: don't.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -52,17 +53,22 @@ def _mix64(h: int) -> int:
 
 
 def hash_bytes(data: bytes, seed: int = _SEED) -> int:
-    """The 64-bit hash of `data` (the reference definition; the polars path must equal it).
+    """The 64-bit hash of `data` (the reference definition; the numpy path must equal it).
 
     Word-wise `h = (h ^ word) * MUL` over little-endian 8-byte words (the last one padded with
     zeros), from `seed ^ len * LEN_MUL`, then the splitmix64 finaliser. Each step is a
     bijection of the state, so inputs of one length that differ in a single word never collide.
     """
+    return _mix64(_absorb(data, seed))
+
+
+def _absorb(data: bytes, seed: int) -> int:
+    """The state of `hash_bytes` before its finaliser."""
     h = (seed ^ ((len(data) * _LEN_MUL) & _MASK)) & _MASK
     padded = data + b"\x00" * (-len(data) % 8)
     for i in range(0, len(padded), 8):
         h = ((h ^ int.from_bytes(padded[i : i + 8], "little")) * _MUL) & _MASK
-    return _mix64(h)
+    return h
 
 
 def _hex(value: int) -> str:
@@ -94,49 +100,66 @@ def finding_id(check: str, kind: str, *parts: object) -> str:
     return hash_text(join_parts(*parts), kind_seed(check, kind))
 
 
-def _u64(value: int) -> pl.Expr:
-    return pl.lit(value, dtype=pl.UInt64)
+_LONG: Final = 256  # bytes: longer texts (rare: a huge attribute value) are hashed one by one
+_GATHER_ROWS: Final = 65_536  # rows per gather of texts of one length
+
+
+def _absorb_words(h: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """`_absorb` for rows whose bytes, zero-padded to whole words, are the rows of `block`."""
+    words = block.view("<u8")  # (rows, words) little-endian
+    for j in range(words.shape[1]):
+        h = (h ^ words[:, j]) * np.uint64(_MUL)
+    return h
 
 
 def _vector_hash(texts: pl.Series, seeds: pl.Series | int) -> pl.Series:
-    """`hash_bytes` of every (non-null) string in `texts` as UInt64, in polars expressions.
+    """`hash_bytes` of every (non-null) string in `texts` as UInt64, with numpy.
 
-    Integer multiplication on UInt64 wraps in polars, which is the arithmetic we need; a shift
-    right is an integer division by a power of two.
+    The UTF-8 bytes are read straight from the Arrow buffers. Texts of one byte length are
+    copied into a zero-padded (rows, 8 x words) matrix, viewed as little-endian words; numpy's
+    UInt64 arithmetic wraps, which is the arithmetic the hash needs. Texts longer than `_LONG`
+    bytes go through `_absorb` itself.
     """
-    # Seven NULs after the text: word j is complete exactly when 8*j < byte length, and a
-    # short slice reinterprets to null, which is how finished rows are left alone (coalesce).
-    frame = pl.DataFrame({"t": texts}).select(
-        pl.col("t").str.len_bytes().cast(pl.UInt64).alias("n"),
-        (pl.col("t") + NULL * 7).cast(pl.Binary).alias("b"),
+    arrow = texts.cast(pl.Binary).to_arrow(compat_level=pl.CompatLevel.oldest())
+    n = len(arrow)
+    offsets_buf, data_buf = arrow.buffers()[1], arrow.buffers()[2]
+    assert offsets_buf is not None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arrow.offset : arrow.offset + n + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
     )
+    starts = offsets[:-1]
+    lengths = np.diff(offsets)
     if isinstance(seeds, pl.Series):
-        frame = frame.with_columns(seeds.cast(pl.UInt64).alias("seed"))
-        seed: pl.Expr = pl.col("seed")
+        seed = seeds.cast(pl.UInt64).to_numpy().astype(np.uint64, copy=False)
     else:
-        seed = _u64(seeds)
-    longest = int(frame.select(pl.col("n").max()).item() or 0)
-    shortest = int(frame.select(pl.col("n").min()).item() or 0)
-    words = (longest + 7) // 8
-    frame = frame.with_columns(
-        pl.col("b")
-        .bin.slice(8 * j, 8)
-        .bin.reinterpret(dtype=pl.UInt64, endianness="little")
-        .alias(f"w{j}")
-        for j in range(words)
-    ).drop("b")
-    h = seed.xor(pl.col("n") * _u64(_LEN_MUL))
-    for j in range(words):
-        step = h.xor(pl.col(f"w{j}")) * _u64(_MUL)
-        # Words every row has need no null handling (ids of one length: no coalesce at all).
-        h = step if 8 * j < shortest else pl.coalesce(step, h)
-        if j % 4 == 3:  # materialise now and then: keeps the expression tree shallow
-            frame = frame.with_columns(h.alias("h"))
-            h = pl.col("h")
-    h = h.xor(h // _u64(1 << 30)) * _u64(0xBF58476D1CE4E5B9)
-    h = h.xor(h // _u64(1 << 27)) * _u64(0x94D049BB133111EB)
-    h = h.xor(h // _u64(1 << 31))
-    return frame.select(h.alias("h")).to_series()
+        seed = np.full(n, seeds, dtype=np.uint64)
+    h = seed ^ (lengths.astype(np.uint64) * np.uint64(_LEN_MUL))
+    base = int(offsets[0]) if n else 0
+    if n and int(lengths.min()) == int(lengths.max()) <= _LONG:
+        # One length for all (ids): the texts lie back to back, a reshape reads them.
+        width = int(lengths[0])
+        block = np.zeros((n, 8 * ((width + 7) // 8)), np.uint8)
+        block[:, :width] = data[base : base + n * width].reshape(n, width)
+        h = _absorb_words(h, block)
+    else:
+        for width in np.unique(lengths[lengths <= _LONG]).tolist():
+            rows = np.flatnonzero(lengths == width)
+            for lo in range(0, rows.size, _GATHER_ROWS):  # bounds the index matrix
+                part = rows[lo : lo + _GATHER_ROWS]
+                block = np.zeros((part.size, 8 * ((width + 7) // 8)), np.uint8)
+                if width:
+                    block[:, :width] = data[starts[part, None] + np.arange(width)]
+                h[part] = _absorb_words(h[part], block)
+    for row in np.flatnonzero(lengths > _LONG):
+        text = bytes(data[starts[row] : starts[row] + lengths[row]])
+        h[row] = _absorb(text, int(seed[row]))
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return pl.Series("h", h, dtype=pl.UInt64)
 
 
 def _hex16(h: pl.Series) -> pl.Series:

@@ -87,3 +87,25 @@ def test_uniform_lengths_take_the_fast_path_and_still_agree(width: int) -> None:
     frame = pl.DataFrame({"c": values, "k": ["a", "b"] * 25})
     got = frame.select(finding_id_expr("chk", pl.col("k"), "c")).to_series().to_list()
     assert got == [finding_id("chk", k, c) for c, k in frame.iter_rows()]
+
+
+def test_long_texts_and_mixed_lengths_agree_with_the_reference() -> None:
+    # Past 256 bytes a text is hashed one by one; around the boundary and with multi-byte
+    # characters (byte length, not characters) the column must still equal `hash_text`.
+    values = [
+        "x" * 255,
+        "x" * 256,
+        "x" * 257,
+        "é" * 128,
+        "é" * 129,
+        "short",
+        None,
+        "\u0660\u0661" * 300,
+        "y" * 1_000_000,
+        "",
+    ]
+    got = hash_text_series(pl.Series(values, dtype=pl.String)).to_list()
+    assert got == [None if v is None else hash_text(v) for v in values]
+    frame = pl.DataFrame({"c": values, "k": ["a", "b"] * 5})
+    ids = frame.select(finding_id_expr("chk", pl.col("k"), "c")).to_series().to_list()
+    assert ids == [finding_id("chk", k, c) for c, k in frame.iter_rows()]
