@@ -61,3 +61,13 @@ def test_core_import_does_not_load_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_numpy_only_in_the_finding_id_hash() -> None:
+    # numpy is there for one job: hashing finding ids (gomoq/checks/ids.py).
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if "numpy" in _imported_roots(p) and p.relative_to(PACKAGE).as_posix() != "checks/ids.py"
+    ]
+    assert offenders == [], f"numpy imported outside gomoq/checks/ids.py: {offenders}"
