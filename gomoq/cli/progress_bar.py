@@ -53,10 +53,18 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+FEW_ITEMS = 20
+
+
 class RateColumn(ProgressColumn):
-    """Items per second with the task's unit (`981 rows/s`); rich's own speed column is bytes."""
+    """Items per second with the task's unit (`981 rows/s`); rich's own speed column is bytes.
+
+    Nothing for a task announced with at most `FEW_ITEMS` items (the five checks): a rate of
+    "3 checks/s" says nothing an operator can use."""
 
     def render(self, task: Task) -> Text:
+        if not task.fields.get("show_rate", True):
+            return Text("")
         speed = task.finished_speed or task.speed
         unit = task.fields.get("unit", "rows")
         if speed is None:
@@ -156,8 +164,9 @@ def progress_bar(
             task = bars.get(event.task)
             if task is None:
                 label = f"{description}: {event.task}" if description else event.task
+                few = event.total is not None and event.total <= FEW_ITEMS
                 task = bars[event.task] = progress.add_task(
-                    label, total=event.total, note="", unit=event.unit
+                    label, total=event.total, note="", unit=event.unit, show_rate=not few
                 )
             total = event.total
             if event.finished and total is None:

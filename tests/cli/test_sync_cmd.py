@@ -78,6 +78,16 @@ def test_terminal_renders_a_bar_per_task_with_rate() -> None:
     assert "rows/s" in text and "calls/s" in text
 
 
+def test_terminal_shows_no_rate_for_a_handful_of_items() -> None:
+    out = io.StringIO()
+    with progress_bar("Checking", stream=out, force_terminal=True) as progress:
+        progress(ProgressEvent("checks", 2, 5, unit="checks", message="phones"))
+        progress(ProgressEvent("checks", 5, 5, unit="checks", finished=True))
+    text = out.getvalue()
+    assert "5/5" in text and "Checking: checks" in text
+    assert "checks/s" not in text
+
+
 def test_non_terminal_stream_gets_plain_lines() -> None:
     out = io.StringIO()  # StringIO.isatty() is False
     with progress_bar("Syncing", stream=out) as progress:
