@@ -60,10 +60,10 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
     variants.
 
     Numbers are digit strings without a leading 0 (E.164 digits), or the same as integers. A
-    key is the kept digits as
-    an integer times 32 plus their count, so "0123" and "123" stay apart. Deleting either digit
-    of a run of equal digits gives the same variant: only the first of a run is deleted, so a
-    number never has the same key twice. Lazy: polars builds the per-position parts in parallel.
+    key is the kept digits as an integer times 32 plus their count, so "0123" and "123" stay
+    apart. Deleting either digit of a run of equal digits gives the same variant: only the
+    first of a run is deleted, so a number never has the same key twice. Lazy: polars builds
+    the per-position parts in parallel.
     """
     if numbers.dtype.is_integer():
         # Already integers (the duplicates check's `num`): far cheaper to deduplicate than
@@ -86,26 +86,26 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
                 pl.col("s").str.len_chars().cast(_U64).alias("len"),
             )
         )
-    n, length = pl.col("num"), pl.col("len")
-    width = int(frame.select(length.max()).item() or 0)
-    lazy = frame.lazy()
-    small_len = length.cast(pl.UInt8).alias("len")  # 12 M keys: a byte, not eight
-    parts = [lazy.select("num", small_len, (n * 32 + length).alias("key"))]
-    ten = pl.lit(10, dtype=_U64)
-    for i in range(width):  # delete the digit at position i from the left
-        # Digits after position i; clipped at 0 because the optimiser may evaluate this
-        # before the `len > i` filter below.
-        right = (length.cast(pl.Int64) - i - 1).clip(0).cast(pl.UInt32)
-        low_pow = ten.pow(right)
-        digit = (n // low_pow) % 10
-        prev = (n // (low_pow * 10)) % 10
-        kept = (n // (low_pow * 10)) * low_pow + n % low_pow
-        first_of_run = pl.lit(i == 0) | (digit != prev)
-        parts.append(
-            lazy.filter((length > i) & first_of_run).select(
-                "num", small_len, (kept * 32 + length - 1).alias("key")
+    n = pl.col("num")
+    parts = []
+    # One group per digit count: the powers of ten are then constants, not per-row `pow`s
+    # (three times cheaper over 12 M keys).
+    for (count,), group in sorted(frame.partition_by("len", as_dict=True).items()):
+        width = int(count)
+        lazy = group.lazy()
+        length = pl.lit(width, dtype=pl.UInt8).alias("len")  # 12 M keys: a byte, not eight
+        parts.append(lazy.select("num", length, (n * 32 + width).alias("key")))
+        for i in range(width):  # delete the digit at position i from the left
+            low = 10 ** (width - i - 1)  # the place value of that digit
+            kept = (n // (low * 10)) * low + n % low
+            first_of_run = pl.lit(True) if i == 0 else (n // low) % 10 != (n // (low * 10)) % 10
+            parts.append(
+                lazy.filter(first_of_run).select(
+                    "num", length, (kept * 32 + width - 1).alias("key")
+                )
             )
-        )
+    if not parts:
+        return pl.LazyFrame(schema={"num": _U64, "len": pl.UInt8, "key": _U64})
     return pl.concat(parts)
 
 
