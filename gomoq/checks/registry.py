@@ -149,7 +149,12 @@ def run_all(
         failure: BaseException | None = None
         report(order[:WORKERS])
         while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            try:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            except BaseException:  # Ctrl-C: start no other check, let the running ones end
+                for future in pending:
+                    future.cancel()
+                raise
             for future in finished:
                 if future.cancelled():
                     continue

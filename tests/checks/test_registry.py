@@ -64,11 +64,16 @@ def test_run_check_conforms_and_adds_a_fingerprint_column() -> None:
     assert attrs.height == 0 and "data_fingerprint" in attrs.columns
 
 
-def _fake_checks(monkeypatch: pytest.MonkeyPatch, runs: dict[str, object]) -> None:
-    """Replace `registry.get` with checks named in `runs`: a delay (seconds) or an exception."""
+def _fake_checks(
+    monkeypatch: pytest.MonkeyPatch, runs: dict[str, object], ran: list[str] | None = None
+) -> None:
+    """Replace `registry.get` with checks named in `runs`: a delay (seconds) or an exception;
+    each check's name is appended to `ran` when it starts."""
 
     def get(name: str) -> registry.RunFn:
         def run(tables: CheckInput) -> pl.DataFrame:
+            if ran is not None:
+                ran.append(name)
             what = runs[name]
             if isinstance(what, BaseException):
                 raise what
@@ -110,3 +115,19 @@ def test_run_all_raises_a_checks_error_after_the_running_ones_end(
         registry.run_all(
             ["phones", "duplicates", "attributes"], CheckInput.from_frames(), CheckSettings()
         )
+
+
+def test_ctrl_c_starts_no_other_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+    _fake_checks(monkeypatch, {"duplicates": 0.2, "phones": 0.2, "attributes": 0.0}, ran)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(registry, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        registry.run_all(
+            ["phones", "duplicates", "attributes"], CheckInput.from_frames(), CheckSettings()
+        )
+    time.sleep(0.3)
+    assert "attributes" not in ran  # queued behind the two running ones, never started
