@@ -160,16 +160,19 @@ def run_checks_on(
     results = registry.run_all(
         names, tables, settings, progress=progress, should_cancel=should_cancel
     )
-    frames = [r.findings for r in results]
-    findings = (
-        pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=registry.RESULT_SCHEMA)
-    )
     loaded = _load_decisions(profile)
-    also = _contact_fingerprints(tables, findings, loaded) if loaded.height else None
-    applied = decisions.apply_decisions(findings, loaded, include_dismissed=True, also_current=also)
+    also = None
+    if loaded.height:
+        every = pl.concat([r.findings for r in results], how="vertical")
+        also = _contact_fingerprints(tables, every, loaded)
     summary = RunSummary()
+    shown_frames: list[pl.DataFrame] = []
+    # Per check, not on all findings at once: a million findings in one frame cost ~0.3 s
+    # more to decide, count and order.
     for result in results:
-        mine = applied.filter(pl.col("check") == result.name)
+        mine = decisions.apply_decisions(
+            result.findings, loaded, include_dismissed=True, also_current=also
+        )
         shown = (
             mine
             if include_dismissed
@@ -185,19 +188,28 @@ def run_checks_on(
             dismissed_hidden=0 if include_dismissed else mine.height - shown.height,
             seconds=result.seconds,
         )
+        shown_frames.append(shown)
     if "call_failures" in names:
         from gomoq.checks.call_failures import unknown_status_counts
 
         summary.unknown_statuses = unknown_status_counts(tables, settings)
     summary.contacts = int(tables.contacts.select(pl.len()).collect().item())
-    if not include_dismissed:
-        applied = applied.filter(pl.col("decision").fill_null("") != "dismissed")
-    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=3, return_dtype=pl.Int8)
-    # Stable sort on the severity alone: within a severity, checks stay in their canonical
-    # order and each check's rows in its own order (a multi-key string sort of a million
-    # findings would cost about a second).
-    applied = applied.sort(rank, maintain_order=True)
-    return CheckRun(profile or "", applied, summary)
+    return CheckRun(profile or "", _by_severity(shown_frames), summary)
+
+
+def _by_severity(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The findings of every check, most severe first; within a severity, checks in their
+    canonical order and each check's rows in its own order. (A stable sort of a million
+    findings on the severity costs ~0.2 s; taking each check's rows of each severity in turn
+    gives the same order without sorting.)"""
+    if not frames:
+        schema = {**registry.RESULT_SCHEMA, "decision": pl.String()}
+        return pl.DataFrame(schema=schema)
+    severity = pl.col("severity")
+    parts = [f.filter(severity == level) for level in SEVERITIES for f in frames]
+    odd = ~severity.is_in(list(SEVERITIES)) | severity.is_null()
+    parts += [f.filter(odd) for f in frames]  # never expected; last, as the sort had them
+    return pl.concat(parts, how="vertical")
 
 
 def _load_decisions(profile: str | None) -> pl.DataFrame:
