@@ -303,3 +303,24 @@ def test_the_same_contacts_in_any_order_give_the_same_findings() -> None:
     assert set(forward["contact_id"]) == {"m1", "m2", "m3", "f1", "f2"}
     for order in (rows[::-1], rows[2:] + rows[:2], [rows[i] for i in (3, 1, 4, 0, 2)]):
         assert _run(_people(*order)).equals(forward)
+
+
+def test_a_number_held_by_too_many_contacts_is_one_crowded_finding() -> None:
+    # 27 contacts on one switchboard number (more than max_same_number = 25), typed two ways,
+    # and one real pair elsewhere: the crowd is one warn finding, never paired or merged.
+    crowd = [
+        (f"s{i:02d}", "0522000000" if i % 2 else "+212522000000", "Agent", f"N{i}")
+        for i in range(27)
+    ]
+    pair = [("p1", "0612345678", "Omar", "Tazi"), ("p2", "+212612345678", "Omar", "Tazi")]
+    out = _run(_people(*crowd, *pair))
+    crowded = out.filter(pl.col("kind") == "shared_number")
+    assert sorted(crowded["contact_id"]) == [f"s{i:02d}" for i in range(27)]
+    assert crowded["cluster_id"].n_unique() == 1
+    assert set(crowded["severity"]) == {"warn"} and set(crowded["suggested_action"]) == {"review"}
+    assert crowded["evidence"][0].startswith(
+        "+212522000000 is the number of 27 contacts (more than 25)"
+    )
+    assert _clusters(out.filter(pl.col("kind") != "shared_number")) == {
+        frozenset({"p1", "p2"}): ("exact_duplicate", "merge")
+    }
