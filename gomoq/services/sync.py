@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -32,8 +32,10 @@ from gomoq.cache.convert import attributes_frame
 from gomoq.cache.schema import SCHEMA_VERSION, TABLES, empty_frame, table_file_name
 from gomoq.cache.work import WorkFolder, sync_lock
 from gomoq.config import Profile
-from gomoq.errors import UsageError
+from gomoq.errors import Cancelled, UsageError
 from gomoq.progress import CancelFn, ProgressFn, check_cancel, no_progress
+
+T = TypeVar("T")
 
 # What `--only` accepts, and the cache tables each choice fills.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -158,15 +160,43 @@ def sync(
     groups = parse_only(only) or set(GROUPS)
     with sync_lock(profile.name):
         return asyncio.run(
-            _sync(
-                profile,
-                groups,
-                progress or no_progress,
+            _until_cancelled(
+                _sync(
+                    profile,
+                    groups,
+                    progress or no_progress,
+                    should_cancel,
+                    client_options or {},
+                    max_passes,
+                ),
                 should_cancel,
-                client_options or {},
-                max_passes,
             )
         )
+
+
+async def _until_cancelled(work: Coroutine[Any, Any, T], should_cancel: CancelFn | None) -> T:
+    """Await `work`, asking `should_cancel` every 0.2 s meanwhile; when it says so, cancel
+    `work` where it waits and raise `Cancelled`.
+
+    The sync also asks between pages, but a request the client keeps retrying (a server gone
+    down, backing off for seconds between tries) would make the operator wait for every retry
+    before quitting. Cancelling at an `await` is as safe as a kill, which a sync resumes from.
+    """
+    task = asyncio.ensure_future(work)
+    if should_cancel is None:
+        return await task
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=0.2)
+        if done:
+            return task.result()
+        if should_cancel():
+            task.cancel()
+            try:
+                return await task  # it may have finished meanwhile
+            except asyncio.CancelledError:
+                raise Cancelled(
+                    "Cancelled by the operator; the pages read so far are kept for the next sync."
+                ) from None
 
 
 async def _sync(

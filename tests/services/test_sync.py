@@ -287,3 +287,37 @@ def test_calls_export_in_windows_and_resumed_by_window(
     windows = -(-result.counts["calls"] // 400)
     assert windows >= 4 and exports["n"] == windows + 1  # the first window was kept
     assert_cache_equals_server("org", sandbox_db, ["calls"])
+
+
+def test_cancel_does_not_wait_for_a_request_that_keeps_retrying(
+    sandbox_app: SandboxApp, sandbox_db: Path, profile: Profile
+) -> None:
+    """The server starts failing mid-sync and the client backs off for seconds between tries:
+    a cancel (quitting the app) must end the sync at once, not after the retries run out."""
+    import time
+
+    state: dict[str, float] = {"pages": 0, "cancel_at": 0.0}
+
+    def progress(event: ProgressEvent) -> None:
+        if event.task == "contacts":
+            state["pages"] += 1
+            if state["pages"] == 2:
+                sandbox_app.sandbox.settings.faults.error_rate = 1.0
+                state["cancel_at"] = time.monotonic() + 0.3
+
+    def should_cancel() -> bool:
+        return bool(state["cancel_at"]) and time.monotonic() >= state["cancel_at"]
+
+    slow_retries = {"backoff_base": 4.0, "backoff_cap": 4.0, "max_retries": 5}
+    with pytest.raises(Cancelled):
+        run(
+            sandbox_app,
+            profile,
+            progress=progress,
+            should_cancel=should_cancel,
+            client_options=slow_retries,
+        )
+    assert time.monotonic() - state["cancel_at"] < 1.5  # was up to 5 tries x 4 s
+    sandbox_app.sandbox.settings.faults.error_rate = 0.0
+    assert run(sandbox_app, profile).resumed
+    assert_cache_equals_server("org", sandbox_db)
