@@ -210,3 +210,18 @@ async def test_contacts_table_follows_each_search_in_place(frame_app: GomoqApp) 
             assert table.virtual_size.height == expected + 1  # rows and the header
             assert table.cursor_row == 0  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: "c030" in text_of(screen.query_one("#detail-body", Static)))
+
+
+def test_plan_cells_are_cut_to_fit_the_screen() -> None:
+    from gomoq.tui.screens.plan import CELL_WIDTH, cell
+
+    ids = [f"{i}a6f0c2e-93b1-4c8e-9f6e-2d1b7c4e5a90" for i in range(3)]
+    assert len(", ".join(ids)) > 100
+    shown = cell(ids)
+    assert len(shown) == CELL_WIDTH and shown.endswith("…") and shown.startswith(ids[0][:20])
+    assert (
+        cell(["a", "b"]) == "a, b"
+        and cell(None) == "—"
+        and cell("x" * CELL_WIDTH) == "x" * CELL_WIDTH
+    )
+    assert cell(list(range(5))) == "5 item(s)"

@@ -30,15 +30,23 @@ def as_mapping(obj: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
+CELL_WIDTH = 26
+"""Characters a cell of the plan's table shows: a "before" holding three audience ids (110
+characters) pushed the "after" column off a 120-column screen; three cells of 26 fit beside
+action, kind and contact. `gomoq plan show` prints everything."""
+
+
 def cell(value: Any) -> str:
-    """A value short enough for a table cell."""
+    """A value short enough for a table cell (cut at `CELL_WIDTH` with an ellipsis)."""
     if value is None:
         return "—"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
-    if isinstance(value, list | tuple | set):
-        return f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(str, value))
-    return str(value)
+        text = ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
+    elif isinstance(value, list | tuple | set):
+        text = f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(str, value))
+    else:
+        text = str(value)
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
 
 
 NICE = {"action_id": "action", "contact_id": "contact"}
