@@ -48,12 +48,7 @@ def _summary(result: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(asdict(result), indent=2))
     else:
-        click.echo(
-            f"run {result.run_id} ({result.kind}): {result.state} — done {result.done}, "
-            f"conflicts {result.conflicts}, failed {result.failed}"
-            + (f", not finished {result.pending}" if result.pending else "")
-            + f"; {result.requests} requests"
-        )
+        click.echo(result.headline())
         for line in result.messages[:50]:
             click.echo(f"  {line}")
         if len(result.messages) > 50:

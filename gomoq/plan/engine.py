@@ -74,6 +74,32 @@ class RunResult:
         """True when nothing failed and nothing is left to do."""
         return self.failed == 0 and self.pending == 0 and self.state != "cancelled"
 
+    def headline(self) -> str:
+        """What the run did in one sentence, for the CLI and the app, e.g. `Apply finished:
+        3 actions done, 1 skipped as a conflict (changed since review); 46 requests (run r).`"""
+        name = {"apply": "Apply", "undo": "Undo"}.get(self.kind, self.kind.capitalize())
+        outcome = {
+            "done": "finished",
+            "partial": "finished with problems",
+            "running": "stopped before the end",
+        }.get(self.state, self.state)
+        parts = [_count(self.done, "action") + " done"]
+        if self.conflicts:
+            what = "a conflict" if self.conflicts == 1 else "conflicts"
+            parts.append(f"{self.conflicts} skipped as {what} (changed since review)")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.pending:
+            parts.append(f"{self.pending} not finished")
+        return (
+            f"{name} {outcome}: {', '.join(parts)}; "
+            f"{_count(self.requests, 'request')} (run {self.run_id})."
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
 
 def _fields_match(contact: Mapping[str, Any], body: Mapping[str, Any], mode: str) -> bool:
     """Whether an update's `body` is already reflected in `contact` (API shape)."""

@@ -66,7 +66,9 @@ def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: P
         assert f"set dq_flag of {a} back to None" in preview.stdout
         undone = run("undo", result["run_id"], "--yes")
         assert undone.exit_code == 0, undone.output
-        assert "done 2" in undone.output
+        assert (
+            "Undo finished: 2 actions done; " in undone.output and "requests (run " in undone.output
+        )
     live = sandbox_app.sandbox.conn.execute(
         "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"
     ).fetchone()[0]

@@ -67,22 +67,25 @@ def contact_names(source: TableSource | None, rows: list[Any]) -> dict[str, str]
 
 
 def run_summary(result: Any) -> Text:
-    """What an apply or undo did, failures and conflicts listed."""
-    data = as_mapping(result)
-    text = Text()
-    for key, value in data.items():
-        if key == "dry_run":
-            continue
-        if isinstance(value, list | tuple):
-            text.append(f"{key}: ", style="bold")
-            text.append(f"{len(value)}\n")
-            for item in list(value)[:20]:
-                text.append(
-                    f"  • {item}\n", style="red" if "fail" in key or "conflict" in key else ""
-                )
-        elif not isinstance(value, dict):
-            text.append(f"{key}: ", style="bold")
-            text.append(f"{value}\n")
+    """What an apply or undo did: its headline, what to do next, then the actions that need a
+    look (conflicts and failures in red; at most 20, `gomoq history` has them all)."""
+    headline = getattr(result, "headline", None)
+    if not callable(headline):  # not a run result: show its fields as they are
+        return Text("\n".join(f"{k}: {v}" for k, v in as_mapping(result).items()))
+    trouble = result.failed or result.pending or result.state == "cancelled"
+    style = "bold red" if trouble else "bold yellow" if result.conflicts else "bold green"
+    text = Text(str(headline()) + "\n", style=style)
+    if trouble and result.kind == "undo":
+        text.append("Undo it again from History (u) to retry what is left.\n")
+    elif trouble:
+        text.append("Rebuild the plan (b) and apply (A) to finish what is left.\n")
+    elif result.kind == "apply" and result.done:
+        text.append("Undo it from History (h) if needed.\n")
+    for line in list(result.messages)[:20]:
+        bad = ": failed:" in line or ": conflict:" in line
+        text.append(f"  • {line}\n", style="red" if bad else "")
+    if len(result.messages) > 20:
+        text.append(f"  … and {len(result.messages) - 20} more (gomoq history)\n")
     return text
 
 
