@@ -418,6 +418,7 @@ def _day(col: str) -> pl.Expr:
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """The call-failure findings (see the module docstring)."""
+    settings = settings.pinned()  # the summary is read twice below, keyed by "today"
     cfg = settings.call_failures
     n = cfg.consecutive
     summary = call_summary(tables, settings)

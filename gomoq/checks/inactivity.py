@@ -82,6 +82,7 @@ def engagement(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:
     """The inactivity findings (see the module docstring)."""
+    settings = settings.pinned()  # the bands and the evidence count days from one instant
     cfg = settings.inactivity
     wanted = ["Inactive"]
     if cfg.report_at_risk:

@@ -128,6 +128,7 @@ def run_all(
     lets the running ones end and raises `Cancelled`. The first error of a check is raised after
     the running ones end; results shared by checks are computed once (`CheckInput.memo`)."""
     check_cancel(should_cancel)
+    settings = settings.pinned()  # the checks share results keyed by "today"
     order = sorted(names, key=lambda n: -_COST.get(n, 1))
     done: dict[str, CheckResult] = {}
 

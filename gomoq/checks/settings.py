@@ -117,6 +117,13 @@ class CheckSettings:
             return datetime.now(UTC)
         return self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
 
+    def pinned(self) -> CheckSettings:
+        """These settings with `now` fixed to `today()`: one run, one reference instant.
+
+        Without it every `today()` is a new instant, so results shared between checks and keyed
+        by it (the call summary) were computed again by each reader — three times a run."""
+        return self if self.now is not None else dataclasses.replace(self, now=self.today())
+
     @classmethod
     def from_mapping(
         cls, mapping: Mapping[str, Any] | None, *, region: str = "MA", now: datetime | None = None

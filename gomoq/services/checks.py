@@ -156,6 +156,7 @@ def run_checks_on(
     should_cancel: CancelFn | None = None,
 ) -> CheckRun:
     """Run the checks on in-memory tables; decisions of `profile` applied when given."""
+    settings = settings.pinned()
     names = registry.resolve(checks, settings)
     results = registry.run_all(
         names, tables, settings, progress=progress, should_cancel=should_cancel

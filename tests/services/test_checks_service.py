@@ -176,3 +176,23 @@ def test_cancel_between_checks() -> None:
             should_cancel=cancel_after_first,
         )
     assert len(asked) == 2
+
+
+def test_one_run_computes_the_call_summary_once_without_a_fixed_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `gomoq check` runs with "now" unset: the run must take one reference instant, or every
+    # reader of the shared call summary (call failures twice, inactivity) recomputes it.
+    from gomoq.checks import call_failures
+
+    made: list[int] = []
+    real = call_failures._prepared
+
+    def counting(*args: object, **kwargs: object) -> pl.LazyFrame:
+        made.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(call_failures, "_prepared", counting)
+    run = service.run_checks_on(CheckInput.from_frames(**org()), CheckSettings(), checks=MY_CHECKS)
+    assert run.summary.checks["call_failures"].total > 0
+    assert len(made) == 1
