@@ -7,9 +7,10 @@ Data goes to stdout (or `--output FILE`), diagnostics and progress to stderr.
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
@@ -122,14 +123,24 @@ def _write(run: CheckRun, fmt: str, output: Path | None) -> None:
             with output.open("w", encoding="utf-8") as handle:
                 _table(run, handle)
         return
-    text = frame.write_json() if fmt == "json" else frame.write_csv()
-    if fmt == "json" and not text.endswith("\n"):
-        text += "\n"
+    # Written straight to the file or to stdout's bytes: a million findings as one Python string
+    # (then encoded again) had cost ~3 s and ~2 GB more than polars writing them itself.
     if output is None:
-        sys.stdout.write(text)
         sys.stdout.flush()
+        _write_text_format(frame, fmt, cast(io.BufferedIOBase, sys.stdout.buffer))
+        sys.stdout.buffer.flush()
     else:
-        output.write_text(text, encoding="utf-8")
+        with output.open("wb") as handle:
+            _write_text_format(frame, fmt, handle)
+
+
+def _write_text_format(frame: pl.DataFrame, fmt: str, handle: io.BufferedIOBase) -> None:
+    """`frame` as JSON (one array, then a newline) or CSV onto `handle`."""
+    if fmt == "json":
+        frame.write_json(handle)
+        handle.write(b"\n")
+    else:
+        frame.write_csv(cast(IO[bytes], handle))  # the same handle; polars types the two apart
 
 
 def _table(run: CheckRun, handle: TextIO) -> None:

@@ -131,6 +131,12 @@ def test_table_csv_and_parquet_outputs(
     csv = tmp_path / "f.csv"
     assert run("check", "--format", "csv", "--output", str(csv)).exit_code == 1
     assert pl.read_csv(csv).height == 4
+    as_json = tmp_path / "f.json"
+    assert run("check", "--format", "json", "--output", str(as_json)).exit_code == 1
+    text = as_json.read_text(encoding="utf-8")
+    assert text.endswith("]\n") and json.loads(text) == json.loads(
+        run("check", "--format", "json").stdout
+    )
 
 
 def test_decide_dismiss_hides_and_undo_restores(
