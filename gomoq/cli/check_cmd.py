@@ -165,6 +165,10 @@ def _table(run: CheckRun, handle: TextIO) -> None:
             f"{s.seconds:.2f}",
         )
     console.print(summary)
+    console.print(
+        f"{run.summary.seconds:.1f} s in all (the checks run side by side, so their seconds "
+        "overlap)."
+    )
     if run.summary.unknown_statuses:
         listed = ", ".join(f"{k}×{v}" for k, v in run.summary.unknown_statuses.items())
         console.print(f"Unknown call statuses (kept, not counted as failures): {listed}")

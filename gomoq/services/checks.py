@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,8 @@ class RunSummary:
     unknown_statuses: dict[str, int] = field(default_factory=dict)
     changes: SnapshotChanges | None = None
     contacts: int = 0
+    seconds: float = 0.0
+    """Wall time of the whole run; the checks' own `seconds` overlap (they run side by side)."""
 
     def count(self, severity: str) -> int:
         """Findings of `severity` over every check."""
@@ -156,6 +159,7 @@ def run_checks_on(
     should_cancel: CancelFn | None = None,
 ) -> CheckRun:
     """Run the checks on in-memory tables; decisions of `profile` applied when given."""
+    started = time.perf_counter()
     settings = settings.pinned()
     names = registry.resolve(checks, settings)
     results = registry.run_all(
@@ -195,7 +199,9 @@ def run_checks_on(
 
         summary.unknown_statuses = unknown_status_counts(tables, settings)
     summary.contacts = int(tables.contacts.select(pl.len()).collect().item())
-    return CheckRun(profile or "", _by_severity(shown_frames), summary)
+    ordered = _by_severity(shown_frames)
+    summary.seconds = time.perf_counter() - started
+    return CheckRun(profile or "", ordered, summary)
 
 
 def _by_severity(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def test_table_csv_and_parquet_outputs(
     assert table.exit_code == 1
     assert "call_failures" in table.stdout and "Top findings" in table.stdout
     assert "network_congestion×1" in table.stdout
+    assert re.search(r"\d+\.\d s in all \(the checks run side by side", table.stdout)
     out = tmp_path / "f.parquet"
     assert run("check", "--format", "parquet", "--output", str(out)).exit_code == 1
     frame = pl.read_parquet(out)
