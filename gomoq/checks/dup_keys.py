@@ -65,27 +65,11 @@ def deletion_keys(numbers: pl.Series) -> pl.LazyFrame:
     first of a run is deleted, so a number never has the same key twice. Lazy: polars builds
     the per-position parts in parallel.
     """
-    if numbers.dtype.is_integer():
-        # Already integers (the duplicates check's `num`): far cheaper to deduplicate than
-        # strings; the digit count is how many powers of ten the number reaches.
-        nums = numbers.cast(_U64).drop_nulls().unique().alias("num").to_frame()
-        count = pl.sum_horizontal(
-            [(pl.col("num") >= 10**k).cast(_U64) for k in range(MAX_DIGITS + 1)]
-        )
-        frame = nums.with_columns(count.alias("len")).filter(
-            pl.col("len").is_between(1, MAX_DIGITS)
-        )
-    else:
-        frame = (
-            numbers.alias("s")
-            .unique()
-            .to_frame()
-            .filter(pl.col("s").str.len_chars().is_between(1, MAX_DIGITS))
-            .select(
-                pl.col("s").cast(_U64).alias("num"),
-                pl.col("s").str.len_chars().cast(_U64).alias("len"),
-            )
-        )
+    # As integers (digit strings are read as such): far cheaper to deduplicate than strings;
+    # the digit count is how many powers of ten the number reaches.
+    nums = numbers.cast(_U64, strict=False).drop_nulls().unique().alias("num").to_frame()
+    count = pl.sum_horizontal([(pl.col("num") >= 10**k).cast(_U64) for k in range(MAX_DIGITS + 1)])
+    frame = nums.with_columns(count.alias("len")).filter(pl.col("len").is_between(1, MAX_DIGITS))
     n = pl.col("num")
     parts = []
     # One group per digit count: the powers of ten are then constants, not per-row `pow`s

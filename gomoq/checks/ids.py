@@ -42,7 +42,7 @@ _MASK: Final = (1 << 64) - 1
 _SEED: Final = 0x9E3779B97F4A7C15
 _MUL: Final = 0xFF51AFD7ED558CCD
 _LEN_MUL: Final = 0xC2B2AE3D27D4EB4F
-_CHUNK: Final = 1_000_000  # rows per vectorised batch: bounds the word columns' memory
+_CHUNK: Final = 1_000_000  # rows per vectorised batch: bounds the padded bytes' memory
 
 
 def _mix64(h: int) -> int:

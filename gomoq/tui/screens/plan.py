@@ -67,14 +67,12 @@ def contact_names(source: TableSource | None, rows: list[Any]) -> dict[str, str]
 
 
 def run_summary(result: Any) -> Text:
-    """What an apply or undo did: its headline, what to do next, then the actions that need a
-    look (conflicts and failures in red; at most 20, `gomoq history` has them all)."""
-    headline = getattr(result, "headline", None)
-    if not callable(headline):  # not a run result: show its fields as they are
-        return Text("\n".join(f"{k}: {v}" for k, v in as_mapping(result).items()))
+    """What an apply or undo did (a `gomoq.plan.engine.RunResult`): its headline, what to do
+    next, then the actions that need a look (conflicts and failures in red; at most 20,
+    `gomoq history` has them all)."""
     trouble = result.failed or result.pending or result.state == "cancelled"
     style = "bold red" if trouble else "bold yellow" if result.conflicts else "bold green"
-    text = Text(str(headline()) + "\n", style=style)
+    text = Text(result.headline() + "\n", style=style)
     if trouble and result.kind == "undo":
         text.append("Undo it again from History (u) to retry what is left.\n")
     elif trouble:
