@@ -134,15 +134,12 @@ class CheckInput:
         def compute() -> pl.DataFrame:
             if self.phones is not None:
                 return self.phones
-            module = importlib.import_module("gomoq.phones")
             raw = (
                 self.contacts.select(pl.col("primary_phone").drop_nulls().unique())
                 .collect()
                 .to_series()
             )
-            fn = getattr(module, "normalise_cached", None) or module.normalise
-            result: pl.DataFrame = fn(raw, region)
-            return result
+            return _normalise(raw, region)
 
         frame: pl.DataFrame = self.memo(("phones", region), compute)
         return frame
@@ -158,10 +155,8 @@ class CheckInput:
             if self.phones is None:
                 # Straight through the memo, one row per contact: one join of a million
                 # strings, not a unique, a join to the memo and a join back to the contacts.
-                module = importlib.import_module("gomoq.phones")
-                fn = getattr(module, "normalise_cached", None) or module.normalise
                 frame = contacts.collect()
-                phones: pl.DataFrame = fn(frame["primary_phone"], region)
+                phones = _normalise(frame["primary_phone"], region)
                 joined = pl.concat([frame, phones.drop("raw")], how="horizontal")
             else:
                 # A frame handed in may repeat values.
@@ -178,3 +173,11 @@ class CheckInput:
 
         frame: pl.DataFrame = self.memo(("contact_phones", region), compute)
         return frame
+
+
+def _normalise(raw: pl.Series, region: str) -> pl.DataFrame:
+    """`gomoq.phones.normalise_cached` of `raw` (one row per value, in order)."""
+    module = importlib.import_module("gomoq.phones")
+    fn = getattr(module, "normalise_cached", None) or module.normalise
+    result: pl.DataFrame = fn(raw, region)
+    return result
