@@ -31,7 +31,7 @@ from gomoq.cache.convert import (
     calls_from_csv,
     members_frame,
 )
-from gomoq.cache.schema import empty_frame
+from gomoq.cache.schema import empty_frame, in_write_order
 from gomoq.cache.store import write_table
 from gomoq.cache.work import WorkFolder
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
@@ -186,9 +186,9 @@ async def fetch_calls(
             target = work.table_path("calls")
             tmp = target.with_name(f".{target.name}.tmp")
             # windows do not overlap; `unique` guards against a server ignoring the filters
-            pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(p) for p in parts)]).unique(
-                "id", keep="first", maintain_order=True
-            ).sink_parquet(tmp, compression="zstd")
+            every = pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(p) for p in parts)])
+            unique = every.unique("id", keep="first", maintain_order=True)
+            in_write_order(unique, "calls").sink_parquet(tmp, compression="zstd")
             os.replace(tmp, target)
             rows = int(pl.scan_parquet(target).select(pl.len()).collect().item())
             work.mark_done("calls", rows)

@@ -12,13 +12,20 @@ Column conventions:
   `attributes.value` is the value as text (a string as-is, anything else JSON-encoded) and
   `attributes.json_type` says what JSON type the API sent (string, number, boolean, null, array,
   object), so that a `number` attribute holding the string "12" can be told from 12.
+
+Row order: `calls` is written sorted by `CALLS_ORDER` (contact, then time). Readers never rely
+on it for correctness (they sort what they show), but it is what makes per-contact work cheap:
+grouping 5 M calls by contact costs half as much when each contact's calls lie together, and a
+filter on one contact reads one Parquet row group (its min/max statistics) instead of all.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 SCHEMA_VERSION: Final = 1
 
@@ -89,6 +96,12 @@ CALLS: Final[dict[str, pl.DataType]] = {
     "duration_ms": pl.Int64(),
 }
 
+CALLS_ORDER: Final = ("contact_id", "created_at", "id")
+"""The order calls are written in (see the module docstring)."""
+
+TABLE_ORDER: Final[dict[str, tuple[str, ...]]] = {"calls": CALLS_ORDER}
+"""The tables written in a set order, and that order."""
+
 TABLES: Final[dict[str, dict[str, pl.DataType]]] = {
     "contacts": CONTACTS,
     "attributes": ATTRIBUTES,
@@ -102,6 +115,15 @@ TABLES: Final[dict[str, dict[str, pl.DataType]]] = {
 def table_file_name(table: str) -> str:
     """File name of `table` in a snapshot folder, carrying the schema version."""
     return f"{table}.v{SCHEMA_VERSION}.parquet"
+
+
+def in_write_order(frame: FrameT, table: str) -> FrameT:
+    """`frame` (eager or lazy) sorted as `table` is written (`TABLE_ORDER`); as it is for the
+    other tables. Every writer of a whole table goes through it."""
+    order = TABLE_ORDER.get(table)
+    if not order:
+        return frame
+    return frame.sort(list(order), nulls_last=True)
 
 
 def empty_frame(table: str) -> pl.DataFrame:

@@ -31,7 +31,13 @@ from typing import Any, Literal
 import polars as pl
 
 from gomoq import paths
-from gomoq.cache.schema import SCHEMA_VERSION, TABLES, empty_frame, table_file_name
+from gomoq.cache.schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    empty_frame,
+    in_write_order,
+    table_file_name,
+)
 from gomoq.errors import UsageError
 
 MANIFEST = "manifest.json"
@@ -152,13 +158,14 @@ class Snapshot:
 
 
 def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    """`frame` with exactly `table`'s columns, order and types (missing columns null)."""
+    """`frame` with exactly `table`'s columns, order and types (missing columns null), its
+    rows in the table's write order (`schema.in_write_order`)."""
     schema = TABLES[table]
     columns = [
         pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
         for name, dtype in schema.items()
     ]
-    return frame.select(columns)
+    return in_write_order(frame.select(columns), table)
 
 
 def link_or_copy(source: Path, target: Path) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from gomoq import paths
-from gomoq.cache.schema import SCHEMA_VERSION, table_file_name
+from gomoq.cache.schema import SCHEMA_VERSION, in_write_order, table_file_name
 from gomoq.cache.store import atomic_write_text, new_id, write_table
 from gomoq.errors import UsageError
 
@@ -106,8 +106,8 @@ class WorkFolder:
         return table in self.state["done"] and self.table_path(table).exists()
 
     def finish_table(self, table: str, frame: pl.DataFrame) -> None:
-        """Write a finished table and record it as done."""
-        write_table(frame, self.table_path(table))
+        """Write a finished table (in its write order) and record it as done."""
+        write_table(in_write_order(frame, table), self.table_path(table))
         self.mark_done(table, frame.height)
 
     def mark_done(self, table: str, rows: int) -> None:

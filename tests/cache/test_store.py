@@ -48,6 +48,20 @@ def test_write_and_read_with_exact_schema() -> None:
     assert (snap.path / "contacts.v1.parquet").exists()
 
 
+def test_calls_are_written_sorted_by_contact_then_time() -> None:
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    calls = pl.DataFrame(
+        {
+            "id": ["k1", "k2", "k3", "k4", "k5"],
+            "contact_id": ["b", "a", None, "b", "a"],
+            "created_at": [stamp.replace(day=d) for d in (3, 2, 1, 1, 1)],
+        }
+    )
+    write_snapshot("acme", {"contacts": contacts("a", "b"), "calls": calls}, {})
+    stored = Snapshot.open("acme").read("calls")
+    assert stored["id"].to_list() == ["k5", "k2", "k4", "k1", "k3"]
+
+
 def test_swap_keeps_previous_and_readers_keep_their_folder() -> None:
     write_snapshot("acme", {"contacts": contacts("a")}, {})
     old = Snapshot.open("acme")
