@@ -31,7 +31,8 @@ from gomoq.cache.convert import (
     calls_from_csv,
     members_frame,
 )
-from gomoq.cache.schema import empty_frame, in_write_order
+from gomoq.cache.ordered import write_parts_in_order
+from gomoq.cache.schema import empty_frame
 from gomoq.cache.store import write_table
 from gomoq.cache.work import WorkFolder
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
@@ -183,14 +184,9 @@ async def fetch_calls(
             for index in range(1, len(windows)):
                 await _export_window(client, work, index, windows[index], progress, should_cancel)
             parts = [_window_part(work, i) for i in range(len(windows))]
-            target = work.table_path("calls")
-            tmp = target.with_name(f".{target.name}.tmp")
-            # windows do not overlap; `unique` guards against a server ignoring the filters
-            every = pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(p) for p in parts)])
-            unique = every.unique("id", keep="first", maintain_order=True)
-            in_write_order(unique, "calls").sink_parquet(tmp, compression="zstd")
-            os.replace(tmp, target)
-            rows = int(pl.scan_parquet(target).select(pl.len()).collect().item())
+            # windows do not overlap; one row per id guards against a server ignoring the
+            # filters
+            rows = write_parts_in_order(parts, work.table_path("calls"), "calls", keep="first")
             work.mark_done("calls", rows)
             progress(ProgressEvent("calls", rows, rows, "calls", finished=True))
             return
@@ -310,10 +306,7 @@ async def _page_calls(
     if pending:
         await run_workers(min(max(1, counter.workers // 2), len(pending)), worker)
     files = [part(c) for c in chunks]
-    frame = (
-        pl.concat([empty_frame("calls").lazy(), *(pl.scan_parquet(f) for f in files)])
-        .unique("id", keep="last", maintain_order=True)
-        .collect()
-    )
-    work.finish_table("calls", frame)
-    progress(ProgressEvent("calls", frame.height, frame.height, "calls", finished=True))
+    # A call seen on two pages (pages drift as calls arrive): its last reading is kept.
+    rows = write_parts_in_order(files, work.table_path("calls"), "calls", keep="last")
+    work.mark_done("calls", rows)
+    progress(ProgressEvent("calls", rows, rows, "calls", finished=True))
