@@ -56,16 +56,29 @@ def _class_map(cfg: CallFailureSettings) -> dict[str, int]:
 
 
 def classified_calls(tables: CheckInput, cfg: CallFailureSettings) -> pl.LazyFrame:
-    """Calls with `cls` (ANSWERED / FAILURE / OTHER / UNKNOWN; see the module docstring) and
-    the status with a missing one shown as `(none)`."""
+    """Calls with `cls` (ANSWERED / FAILURE / OTHER / UNKNOWN; see the module docstring),
+    `code` (the status's position in `cfg.known()`, null for an unknown status), `known`, and
+    the status with a missing one shown as `(none)`.
+
+    The status text is read once, into `code`; everything else compares small integers (on
+    5 M calls each string comparison costs ~0.05 CPU-seconds)."""
     status = pl.col("status").fill_null(MISSING_STATUS)
+    known = cfg.known()
+    code = status.replace_strict(
+        {s: i for i, s in enumerate(known)}, default=None, return_dtype=pl.UInt8
+    )
+    classes = _class_map(cfg)
     unknown = FAILURE if cfg.unknown_is_failure else UNKNOWN
-    cls = status.replace_strict(_class_map(cfg), default=unknown, return_dtype=pl.UInt8)
-    known = status.is_in(list(cfg.known()))
+    cls = (
+        pl.col("code")
+        .replace_strict({i: classes[s] for i, s in enumerate(known)}, return_dtype=pl.UInt8)
+        .fill_null(unknown)
+    )
     return (
         tables.calls.select("contact_id", "status", "created_at", "answered_at")
         .filter(pl.col("contact_id").is_not_null())
-        .with_columns(status.alias("status"), cls.alias("cls"), known.alias("known"))
+        .with_columns(status.alias("status"), code.alias("code"))
+        .with_columns(cls.alias("cls"), pl.col("code").is_not_null().alias("known"))
     )
 
 
@@ -266,8 +279,9 @@ def _prepared(
     in_window = pl.col("created_at") >= _cutoff(settings)
     answered = cls == ANSWERED
     failure = cls == FAILURE
-    status = pl.col("status")
-    slot_flags = [failure & (status == s) for s in cfg.failures()]
+    status, code = pl.col("status"), pl.col("code")
+    position = {s: i for i, s in enumerate(cfg.known())}
+    slot_flags = [failure & code.eq_missing(position[s]) for s in cfg.failures()]
     if cfg.unknown_is_failure:
         slot_flags.append(failure & ~pl.col("known"))
     calls = classified_calls(tables, cfg)
