@@ -8,7 +8,8 @@ values, a year of calls with every status and a rare unknown one). Each check is
 own (median of `--runs`, a fresh `CheckInput` each time so shared results are recomputed), then
 all checks together through `run_checks_on` (which runs them two at a time), and the peak RSS
 of the process is reported. The frames are written once as a real cache snapshot (by a child
-process, under bench/out/home) and every run reads it from Parquet like `gomoq check` does.
+process, under bench/out/home; `write_snapshot`, like a sync, stores the calls sorted by
+contact) and every run reads it from Parquet like `gomoq check` does.
 The phones memo lives under bench/out/home (GOMOQ_HOME), so runs after the first reuse it, as
 a weekly run would. Wall and CPU time are printed: the machine may be shared.
 Targets (issue 4): all checks together <= 5 s median, peak RSS <= 2.5 GB.
