@@ -49,12 +49,14 @@ def write_parts_in_order(
     folder = target.with_name(f".{target.name}.slices")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    written = 0
     try:
         files = []
         for index, in_range in enumerate(ranges):
             rows = scan.filter(in_range).unique("id", keep=keep, maintain_order=True).collect()
             files.append(folder / f"{index:05d}.parquet")
             write_table(in_write_order(rows, table), files[-1])
+            written += rows.height
         tmp = target.with_name(f".{target.name}.tmp")
         # Plain concatenation of sorted slices: streamed, nothing held but a batch.
         pl.concat([empty_frame(table).lazy(), *(pl.scan_parquet(f) for f in files)]).sink_parquet(
@@ -63,7 +65,7 @@ def write_parts_in_order(
         os.replace(tmp, target)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return int(pl.scan_parquet(target).select(pl.len()).collect().item())
+    return written
 
 
 def _ranges(scan: pl.LazyFrame, column: str, total: int, slices: int) -> list[pl.Expr]:
@@ -77,8 +79,6 @@ def _ranges(scan: pl.LazyFrame, column: str, total: int, slices: int) -> list[pl
     if sample.len() == 0:
         return [pl.lit(True)]
     bounds = sorted({sample[int(sample.len() * i / slices)] for i in range(1, slices)})
-    if not bounds:
-        return [pl.lit(True)]
     ranges = [col < bounds[0]]
     ranges += [(col >= low) & (col < high) for low, high in itertools.pairwise(bounds)]
     ranges.append((col >= bounds[-1]) | col.is_null())

@@ -55,6 +55,11 @@ def _class_map(cfg: CallFailureSettings) -> dict[str, int]:
     return mapping
 
 
+def _status_codes(cfg: CallFailureSettings) -> dict[str, int]:
+    """status -> its code: its position in `cfg.known()` (unknown statuses have none)."""
+    return {s: i for i, s in enumerate(cfg.known())}
+
+
 def classified_calls(tables: CheckInput, cfg: CallFailureSettings) -> pl.LazyFrame:
     """Calls with `cls` (ANSWERED / FAILURE / OTHER / UNKNOWN; see the module docstring),
     `code` (the status's position in `cfg.known()`, null for an unknown status), `known`, and
@@ -63,15 +68,13 @@ def classified_calls(tables: CheckInput, cfg: CallFailureSettings) -> pl.LazyFra
     The status text is read once, into `code`; everything else compares small integers (on
     5 M calls each string comparison costs ~0.05 CPU-seconds)."""
     status = pl.col("status").fill_null(MISSING_STATUS)
-    known = cfg.known()
-    code = status.replace_strict(
-        {s: i for i, s in enumerate(known)}, default=None, return_dtype=pl.UInt8
-    )
+    codes = _status_codes(cfg)
+    code = status.replace_strict(codes, default=None, return_dtype=pl.UInt8)
     classes = _class_map(cfg)
     unknown = FAILURE if cfg.unknown_is_failure else UNKNOWN
     cls = (
         pl.col("code")
-        .replace_strict({i: classes[s] for i, s in enumerate(known)}, return_dtype=pl.UInt8)
+        .replace_strict({i: classes[s] for s, i in codes.items()}, return_dtype=pl.UInt8)
         .fill_null(unknown)
     )
     return (
@@ -280,8 +283,8 @@ def _prepared(
     answered = cls == ANSWERED
     failure = cls == FAILURE
     status, code = pl.col("status"), pl.col("code")
-    position = {s: i for i, s in enumerate(cfg.known())}
-    slot_flags = [failure & code.eq_missing(position[s]) for s in cfg.failures()]
+    codes = _status_codes(cfg)
+    slot_flags = [failure & code.eq_missing(codes[s]) for s in cfg.failures()]
     if cfg.unknown_is_failure:
         slot_flags.append(failure & ~pl.col("known"))
     calls = classified_calls(tables, cfg)
