@@ -1,8 +1,8 @@
 """Attributes: custom attribute values against their definitions, and the standard fields.
 
 Custom attributes (cache table `attributes`, one row per contact and name, with the JSON type
-the API sent) are checked against their definition's type. The accepted formats are the
-sandbox's (`gomoq.sandbox.validation`, gomobile-api.md §4 leaves them open):
+the API sent) are checked against their definition's type. The rules are the API's, from
+`gomoq.api.contract` (gomobile-api.md §4 leaves the formats open), vectorised here in polars:
 
 - text: a JSON string of at most 1000 characters;
 - number: a JSON number (the *string* "12" is not a number: it is reported, so the operator can
@@ -10,9 +10,9 @@ sandbox's (`gomoq.sandbox.validation`, gomobile-api.md §4 leaves them open):
 - boolean: JSON true/false (not the strings "true"/"false");
 - date: a string `YYYY-MM-DD`, or an ISO date-time `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with `Z`
   or a `±HH:MM` offset; the date must exist (2020-02-30 does not) and the time be in range;
-- phone_number: 3–20 characters of digits, spaces and `+()./-` with at least 3 digits, and,
-  when `gomoq.phones` is available, a number `phonenumbers` deems valid for the profile's
-  region;
+- phone_number: 3–20 characters of digits, spaces and `+()./-` with at least 3 digits, and a
+  number `phonenumbers` deems valid for the profile's region (`gomoq.phones`; this part is the
+  check's, not the API's);
 - email: the sandbox's pragmatic rule (one `@`, a dotted domain, no spaces, ≤ 254 characters);
 - url: an absolute http(s) URL with a host, no spaces, ≤ 2048 characters;
 - a JSON array is valid when each element is (multi-value attributes; at most 100 elements;
@@ -33,43 +33,29 @@ findings suggest `set_attribute`; standard-field findings suggest `review` (a pl
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Final
 
 import polars as pl
 
+from gomoq.api.contract import (
+    COLUMN_LENGTHS,
+    DATE_PATTERN,
+    DATETIME_PATTERN,
+    EMAIL_PATTERN,
+    GENDERS,
+    MAX_EMAIL,
+    MAX_TEXT,
+    MAX_URL,
+    PHONE_PATTERN,
+    URL_PATTERN,
+)
 from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import finding_id_expr
 from gomoq.checks.settings import CheckSettings
+from gomoq.phones import normalise
 
 CHECK = "attributes"
-
-# column -> (min, max) characters; DOC gomobile-api.md §3.2 (G2 types).
-LENGTHS: Final[dict[str, tuple[int, int]]] = {
-    "primary_phone": (3, 20),
-    "first_name": (2, 64),
-    "last_name": (1, 64),
-    "full_name": (3, 64),
-    "address": (3, 256),
-    "city": (3, 64),
-    "state": (3, 64),
-    "zip": (3, 64),
-    "occupation": (3, 64),
-    "preferred_channel": (3, 64),
-}
-GENDERS: Final = ("male", "female")
-MAX_TEXT: Final = 1000
-
-EMAIL_RE: Final = r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"
-PHONE_RE: Final = r"^[0-9 +()./-]{3,20}$"
-DATE_RE: Final = r"^\d{4}-\d{2}-\d{2}$"
-DATETIME_RE: Final = (
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$"
-)
-URL_RE: Final = (
-    r"^(?i:https?)://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::\d*)?(?:[/?#]\S*)?$"
-)
 
 
 def _is_date(value: pl.Expr) -> pl.Expr:
@@ -77,8 +63,8 @@ def _is_date(value: pl.Expr) -> pl.Expr:
 
     The shape is checked by an anchored regex, the parts then read at fixed positions (capture
     groups cost ~20x more at a million rows)."""
-    plain = value.str.contains(DATE_RE)
-    stamp = value.str.contains(DATETIME_RE)
+    plain = value.str.contains(DATE_PATTERN)
+    stamp = value.str.contains(DATETIME_PATTERN)
     day_ok = value.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
 
     def num(offset: int, length: int) -> pl.Expr:
@@ -96,16 +82,16 @@ def _is_date(value: pl.Expr) -> pl.Expr:
 
 
 def _is_email(value: pl.Expr) -> pl.Expr:
-    return (value.str.len_chars() <= 254) & value.str.contains(EMAIL_RE)
+    return (value.str.len_chars() <= MAX_EMAIL) & value.str.contains(EMAIL_PATTERN)
 
 
 def _is_phone_format(value: pl.Expr) -> pl.Expr:
     digits = value.str.count_matches(r"\d")
-    return value.str.contains(PHONE_RE) & (digits >= 3)
+    return value.str.contains(PHONE_PATTERN) & (digits >= 3)
 
 
 def _is_url(value: pl.Expr) -> pl.Expr:
-    return (value.str.len_chars() <= 2048) & value.str.contains(URL_RE)
+    return (value.str.len_chars() <= MAX_URL) & value.str.contains(URL_PATTERN)
 
 
 def _string_rule(attr_type: str, value: pl.Expr, phone_ok: pl.Expr) -> pl.Expr:
@@ -198,11 +184,10 @@ def _reason(kind: pl.Expr, json_type: pl.Expr) -> pl.Expr:
 
 
 def _phone_validity(tables: CheckInput, settings: CheckSettings, raws: pl.Series) -> pl.DataFrame:
-    """raw -> valid per phonenumbers (via gomoq.phones), or every raw valid without it."""
-    if raws.len() == 0 or importlib.util.find_spec("gomoq.phones") is None:
+    """raw -> valid per phonenumbers (via gomoq.phones) in the profile's region."""
+    if raws.len() == 0:
         return pl.DataFrame({"raw": raws, "phone_ok": [True] * raws.len()})
-    module = importlib.import_module("gomoq.phones")
-    norm: pl.DataFrame = module.normalise(raws.unique(), settings.region)
+    norm = normalise(raws.unique(), settings.region)
     return norm.select("raw", pl.col("valid").fill_null(False).alias("phone_ok"))
 
 
@@ -312,7 +297,7 @@ def _field_rule(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
     if field == "gender":
         bad = value.is_not_null() & ~value.is_in(list(GENDERS))
         return pl.lit("invalid_gender"), pl.lit("gender must be male or female"), bad, "error"
-    low, high = LENGTHS[field]
+    low, high = COLUMN_LENGTHS[field]
     n = value.str.len_chars()
     chars = pl.concat_str(pl.lit(f"{field} has "), n.cast(pl.String), pl.lit(" characters; "))
     kind = pl.when(n < low).then(pl.lit("too_short")).otherwise(pl.lit("too_long"))
@@ -327,7 +312,7 @@ def _field_rule(field: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, str]:
 
 def _standard(tables: CheckInput) -> pl.LazyFrame:
     """Standard-field findings: lengths, email syntax, gender (one filter per column)."""
-    columns = [*LENGTHS, "primary_email", "gender"]
+    columns = [*COLUMN_LENGTHS, "primary_email", "gender"]
     contacts = tables.contacts.select(pl.col("id").alias("contact_id"), *columns).filter(
         pl.col("contact_id").is_not_null()
     )

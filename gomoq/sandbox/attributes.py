@@ -20,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gomoq.api.contract import ATTRIBUTE_TYPES
 from gomoq.sandbox.contacts import state_of
 from gomoq.sandbox.db import now_iso
-from gomoq.sandbox.validation import ATTRIBUTE_TYPES, Problems
+from gomoq.sandbox.validation import Problems
 from gomoq.sandbox.web import (
     MAX_PAGE,
     ApiProblem,

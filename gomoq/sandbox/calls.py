@@ -29,11 +29,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gomoq.api.contract import DATETIME_RE
 from gomoq.sandbox import db as sdb
 from gomoq.sandbox import paging
 from gomoq.sandbox.contacts import state_of
 from gomoq.sandbox.state import SandboxState, dumps
-from gomoq.sandbox.validation import DATETIME_RE, Problems
+from gomoq.sandbox.validation import Problems
 from gomoq.sandbox.web import (
     MAX_PAGE,
     ApiProblem,

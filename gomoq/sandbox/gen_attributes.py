@@ -1,7 +1,7 @@
 """Custom attributes for the generator: definitions of all seven types, valid values, and the
 planted invalid and undefined values.
 
-Valid means valid for `gomoq.sandbox.validation.check_attribute_value` (the rules the sandbox
+Valid means valid for `gomoq.api.contract.validate_value` (the rules the sandbox
 server applies and the attributes check reuses); the tests check every generated value with it.
 """
 
@@ -46,7 +46,7 @@ _INTERESTS = (
 _LANGS = ("fr", "fr", "ar", "darija", "darija", "en", "es")
 _WORK_DOMAINS = ("ocp.ma", "attijariwafa.com", "marjane.ma", "iam.ma", "ram.ma", "bmce.ma")
 
-# Planted invalid values per type: (value, reason). Each is rejected by check_attribute_value.
+# Planted invalid values per type: (value, reason). Each is rejected by validate_value.
 BAD_VALUES: dict[str, tuple[tuple[Any, str], ...]] = {
     "number": (
         ("1 200", "wrong_type"),

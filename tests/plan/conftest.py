@@ -51,7 +51,7 @@ class Server:
     def live_ids(self, n: int | None = None, *, restorable: bool = False) -> list[str]:
         """Live contacts in creation order; `restorable`: only those whose every attribute
         value the server accepts today (a re-created contact can get exactly these back)."""
-        from gomoq.sandbox.validation import check_attribute_value
+        from gomoq.api.contract import validate_value
 
         types = {
             str(r[0]): str(r[1])
@@ -66,7 +66,7 @@ class Server:
         for cid, attrs in rows:
             values = json.loads(attrs or "{}")
             if restorable and any(
-                k not in types or check_attribute_value(types[k], v) is not None
+                k not in types or validate_value(types[k], v) is not None
                 for k, v in values.items()
                 if v is not None
             ):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from gomoq.api.contract import validate_value
 from gomoq.sandbox.attributes import slugify
-from gomoq.sandbox.validation import check_attribute_value
 from tests.sandbox.conftest import assert_error
 
 
@@ -34,11 +34,11 @@ def test_slugify() -> None:
 )
 def test_value_rules(kind: str, good: list[object], bad: list[object]) -> None:
     for value in good:
-        assert check_attribute_value(kind, value) is None, (kind, value)
+        assert validate_value(kind, value) is None, (kind, value)
     for value in bad:
         if value is None:
             continue
-        assert check_attribute_value(kind, value) is not None, (kind, value)
+        assert validate_value(kind, value) is not None, (kind, value)
 
 
 async def test_crud_and_errors(client: httpx.AsyncClient) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 import phonenumbers
 import pytest
 
+from gomoq.api.contract import validate_value
 from gomoq.sandbox.gen_names import FEMALE_FIRST, LAST_NAMES, MALE_FIRST, ascii_slug
 from gomoq.sandbox.generator import PlantRates, generate_organisation, truth_path
-from gomoq.sandbox.validation import check_attribute_value, check_contact
+from gomoq.sandbox.validation import check_contact
 
 pytestmark = pytest.mark.slow  # a 5,000-contact organisation: ~3 s to make, more to check
 
@@ -309,7 +310,7 @@ def test_attribute_values_are_valid_unless_planted(org: Org) -> None:
             if name not in org.defs:
                 assert key in undefined and undefined[key]["value"] == value
                 continue
-            problem = check_attribute_value(org.defs[name], value)
+            problem = validate_value(org.defs[name], value)
             if key in bad:
                 assert problem is not None and bad[key]["value"] == value, (key, value)
                 seen_bad.add(key)
