@@ -1,8 +1,9 @@
 """The contact fields a source column can be mapped to, and the API's rules for their values.
 
-The rules are the ones the attribute check applies to the cache (`gomoq.checks.attributes`,
-itself the sandbox's rules, gomobile-api.md §3.2 and §4): one definition, so that a row the
-preflight accepts is a row the API stores and the checks do not flag next week.
+The rules are the API's (`gomoq.api.contract`, which the sandbox answers by), applied in polars
+through the attribute check's vectorised predicates (`gomoq.checks.attributes`): one
+definition, so that a row the preflight accepts is a row the API stores and the checks do not
+flag next week.
 """
 
 from __future__ import annotations
@@ -11,28 +12,18 @@ from typing import Final
 
 import polars as pl
 
+from gomoq.api import contract
 from gomoq.checks import attributes as rules
 
-ATTRIBUTE_TYPES: Final = ("text", "number", "boolean", "date", "phone_number", "email", "url")
+ATTRIBUTE_TYPES: Final = contract.ATTRIBUTE_TYPES
 PHONE: Final = "primaryPhone"
 ATTR_PREFIX: Final = "attr:"
 
 
-def camel(snake: str) -> str:
-    """`primary_email` -> `primaryEmail`."""
-    head, *rest = snake.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def snake(name: str) -> str:
-    """`primaryEmail` -> `primary_email`."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
 # field (camelCase, as the API names it) -> (min, max) characters
-LENGTHS: Final[dict[str, tuple[int, int]]] = {camel(k): v for k, v in rules.LENGTHS.items()}
+LENGTHS: Final = contract.FIELD_LENGTHS
 CONTACT_FIELDS: Final[tuple[str, ...]] = (*LENGTHS, "primaryEmail", "gender")
-GENDERS: Final = rules.GENDERS
+GENDERS: Final = contract.GENDERS
 # what people type for the two genders the API knows (stated in the README)
 GENDER_WORDS: Final[dict[str, str]] = {
     "male": "male",
@@ -73,7 +64,7 @@ def string_problem(attr_type: str, value: pl.Expr) -> pl.Expr:
     phone_number, email, url), or null."""
     ok = rules._string_rule(attr_type, value, pl.lit(True))
     what = {
-        "text": f"longer than {rules.MAX_TEXT} characters",
+        "text": f"longer than {contract.MAX_TEXT} characters",
         "date": "not a date",
         "phone_number": "not a phone number (3 to 20 digits, spaces and +()./-)",
         "email": "not an email address",

@@ -23,7 +23,7 @@ from typing import Final
 
 import polars as pl
 
-from gomoq.checks.attributes import DATETIME_RE
+from gomoq.api.contract import DATETIME_PATTERN
 from gomoq.sources.fields import ATTRIBUTE_TYPES, string_problem
 
 TRUE_WORDS: Final = ("oui", "yes", "true", "vrai", "1", "o", "y")
@@ -70,7 +70,7 @@ def _date(values: pl.Expr, date_order: str) -> pl.Expr:
         .dt.strftime("%Y-%m-%d")
         for fmt in formats
     ]
-    iso_stamp = pl.when(values.str.contains(DATETIME_RE)).then(values)
+    iso_stamp = pl.when(values.str.contains(DATETIME_PATTERN)).then(values)
     four_digit_year = head.str.contains(r"(?:^\d{4}[-/.])|(?:[-/.]\d{4}$)")
     return pl.when(four_digit_year | iso_stamp.is_not_null()).then(
         pl.coalesce(iso_stamp, *candidates)
