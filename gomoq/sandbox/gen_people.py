@@ -31,6 +31,7 @@ from gomoq.sandbox.gen_names import (
     ascii_slug,
     make_email,
 )
+from gomoq.sandbox.gen_patterns import PATTERNS, PatternPlanter
 from gomoq.sandbox.gen_truth import Cluster, Truth
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class PersonMaker:
         self.created_ms = now_ms  # creation time of the contact being drawn (its UUIDv7)
         # gender and first-name, last-name and city indexes of the last person drawn
         self.last_draw: tuple[str, int, int, int] = ("male", 0, 0, 0)
+        self.patterns = PatternPlanter(self)
         self.now_year = datetime.fromtimestamp(now_ms / 1000, UTC).year
         normal = max(1e-9, 1.0 - rates.phone_total())
         self.p_failing = min(1.0, rates.always_failing / normal)
@@ -126,6 +128,11 @@ class PersonMaker:
             ("extra_digit", r.extra_digit),
             ("country_code", r.country_code),
             ("shared_number", r.shared_number),
+            ("household_subcluster", r.household_subcluster),
+            ("missing_name_part", r.missing_name_part),
+            ("two_typo_name", r.two_typo_name),
+            ("swapped_name", r.swapped_name),
+            ("changed_number", r.changed_number),
             ("invalid_phone", r.invalid_phone),
         )
         acc = 0.0
@@ -153,6 +160,8 @@ class PersonMaker:
             person = self._duplicate(kind, self.pool_foreign)
         elif kind == "shared_number":
             person = self._shared()
+        elif kind in PATTERNS:
+            person = self.patterns.plant(kind)
         elif kind == "invalid_phone":
             person = self._invalid()
         if person is None:  # ordinary, or no original available yet

@@ -17,7 +17,14 @@ DUPLICATE_KINDS = (
     "missing_digit",
     "extra_digit",
     "country_code",
+    # person-level patterns (`gen_patterns`)
+    "household_subcluster",
+    "missing_name_part",
+    "two_typo_name",
+    "swapped_name",
+    "changed_number",
 )
+_NEAR_KINDS = ("typo", "swap", "missing_digit", "extra_digit", "country_code")
 
 
 @dataclass
@@ -28,6 +35,8 @@ class Cluster:
     canonical_e164: str
     contact_ids: list[str]
     phones: list[str]
+    # How the members' numbers relate: `same` (one number), `near` (one edit apart) or `other`.
+    phone_relation: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The cluster as written in the truth file."""
@@ -36,6 +45,8 @@ class Cluster:
             "canonical_e164": self.canonical_e164,
             "contact_ids": self.contact_ids,
             "phones": self.phones,
+            "phone_relation": self.phone_relation
+            or ("near" if self.kind in _NEAR_KINDS else "same"),
         }
 
 

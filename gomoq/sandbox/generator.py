@@ -79,6 +79,12 @@ class PlantRates:
     extra_digit: float = 0.0015
     country_code: float = 0.002
     shared_number: float = 0.005
+    # person-level patterns (`gen_patterns`): a person typed again with the name mangled
+    household_subcluster: float = 0.003
+    missing_name_part: float = 0.003
+    two_typo_name: float = 0.003
+    swapped_name: float = 0.003
+    changed_number: float = 0.003
     invalid_phone: float = 0.01
     always_failing: float = 0.01
     invalid_attribute: float = 0.02
@@ -102,6 +108,11 @@ class PlantRates:
             + self.extra_digit
             + self.country_code
             + self.shared_number
+            + self.household_subcluster
+            + self.missing_name_part
+            + self.two_typo_name
+            + self.swapped_name
+            + self.changed_number
             + self.invalid_phone
         )
 
