@@ -65,6 +65,8 @@ from gomoq.errors import UsageError
 SEARCH_COLUMNS: Final = ("full_name", "primary_phone", "primary_email", "city", "occupation")
 """The columns a plain word searches (joined, lower-cased, in `HAYSTACK`)."""
 HAYSTACK: Final = "_hay"
+LOWER: Final = "lower:"
+"""Prefix of a text column's lower-cased twin (`lower:city`), read by equality terms."""
 
 FIELDS: Final = (
     "id",
@@ -542,21 +544,25 @@ class _Compiler:
         return self.ordered(col, op, value, kind).fill_null(False)
 
     def equals(self, col: pl.Expr, values: Sequence[Value]) -> pl.Expr:
-        """Case-insensitive equality with any of `values` (`empty` and `*` understood)."""
+        """Case-insensitive equality with any of `values` (`empty` and `*` understood).
+
+        Compares with the column's lower-cased twin `lower:<column>` (`LOWER`), which an
+        evaluator builds once: lower-casing a million strings at every keystroke costs more
+        than the comparison itself."""
+        lower = pl.col(LOWER + col.meta.output_name())
         parts: list[pl.Expr] = []
         exact: list[str] = []
         for v in values:
             if not v.quoted and v.text.lower() == "empty":
                 parts.append(col.is_null() | (col.str.strip_chars() == ""))
             elif not v.quoted and "*" in v.text:
-                pattern = ".*".join(re.escape(p) for p in v.text.lower().split("*"))
-                parts.append(col.str.to_lowercase().str.contains(f"^{pattern}$"))
+                parts.append(_wildcard(lower, v.text.lower()))
             else:
                 exact.append(v.text.lower())
         if len(exact) == 1:
-            parts.append(col.str.to_lowercase() == exact[0])
+            parts.append(lower == exact[0])
         elif exact:
-            parts.append(col.str.to_lowercase().is_in(exact))
+            parts.append(lower.is_in(exact))
         return pl.any_horizontal(parts).fill_null(False)
 
     def equal_one(self, col: pl.Expr, value: Value, kind: str) -> pl.Expr:
@@ -644,6 +650,20 @@ class _Compiler:
         need = Need("findings", conditions=tuple(sorted(conditions.items())))
         self.needs.add(need)
         return pl.col(need.column)
+
+
+def _wildcard(lower: pl.Expr, pattern: str) -> pl.Expr:
+    """`lower` matches `pattern` (`*` any text), with the cheap string tests where they fit."""
+    inner = pattern.strip("*")
+    if "*" not in inner:
+        if pattern.startswith("*") and pattern.endswith("*"):
+            return lower.str.contains(inner, literal=True)
+        if pattern.endswith("*"):
+            return lower.str.starts_with(inner)
+        if pattern.startswith("*"):
+            return lower.str.ends_with(inner)
+    regex = ".*".join(re.escape(p) for p in pattern.split("*"))
+    return lower.str.contains(f"^{regex}$")
 
 
 def _cmp(col: pl.Expr, op: str, value: Any) -> pl.Expr:

@@ -24,6 +24,7 @@ from gomoq.checks.inactivity import engagement
 from gomoq.checks.settings import CheckSettings
 from gomoq.filters import (
     HAYSTACK,
+    LOWER,
     SEARCH_COLUMNS,
     Compiled,
     Need,
@@ -72,7 +73,7 @@ class Selection:
         self._columns[HAYSTACK] = hay
         self.height = base.height
         self._vocabulary: Vocabulary | None = None
-        self._finding_cols: dict[tuple[int, str], pl.Series] = {}
+        self._finding_cols: dict[str, tuple[pl.DataFrame | None, pl.Series]] = {}
 
     # -- the language's names -------------------------------------------------------------------
     def vocabulary(self) -> Vocabulary:
@@ -95,8 +96,15 @@ class Selection:
         return compile_filter(text, self.vocabulary())
 
     # -- evaluation -----------------------------------------------------------------------------
-    def frame(self, compiled: Compiled, columns: Iterable[str] = ()) -> pl.DataFrame:
-        """Every contact with the columns `compiled` reads, and `columns`."""
+    def frame(
+        self,
+        compiled: Compiled,
+        columns: Iterable[str] = (),
+        *,
+        findings: pl.DataFrame | None = None,
+    ) -> pl.DataFrame:
+        """Every contact with the columns `compiled` reads, and `columns`. `findings`, when
+        given, answers the findings terms instead of the selection's own."""
         wanted = [
             "id",
             *columns,
@@ -105,7 +113,11 @@ class Selection:
         needs = {n.column: n for n in compiled.needs}
         series: dict[str, pl.Series] = {}
         for name in dict.fromkeys(wanted):
-            series[name] = self.column(name, needs.get(name))
+            need = needs.get(name)
+            if name.startswith("find:") and need is not None:
+                series[name] = self._findings_column(need, findings)
+            else:
+                series[name] = self.column(name, need)
         return pl.DataFrame(list(series.values()))
 
     def select(self, text: str | Compiled, columns: Iterable[str] = ()) -> pl.DataFrame:
@@ -122,7 +134,7 @@ class Selection:
         """One column, built on first use and kept (findings columns: per findings frame)."""
         if name.startswith("find:"):
             assert need is not None
-            return self._findings_column(need)
+            return self._findings_column(need, None)
         with self._lock:
             if name in self._columns:
                 return self._columns[name]
@@ -133,6 +145,8 @@ class Selection:
             return self._columns[name]
 
     def _build(self, name: str, need: Need | None) -> list[pl.Series]:
+        if name.startswith(LOWER):
+            return [self.column(name[len(LOWER) :]).str.to_lowercase().alias(name)]
         ids = self.column("id").to_frame()
         if name in CALL_COLUMNS:
             return self._calls(ids)
@@ -187,12 +201,14 @@ class Selection:
         )
         return [joined.get_column(c) for c in CALL_COLUMNS]
 
-    def _findings_column(self, need: Need) -> pl.Series:
-        findings = self._findings() if self._findings is not None else None
-        key = (id(findings), need.column)
+    def _findings_column(self, need: Need, given: pl.DataFrame | None) -> pl.Series:
+        findings = given
+        if findings is None and self._findings is not None:
+            findings = self._findings()
         with self._lock:
-            if key in self._finding_cols:
-                return self._finding_cols[key]
+            cached = self._finding_cols.get(need.column)
+            if cached is not None and cached[0] is findings:
+                return cached[1]
         ids = self.column("id")
         if findings is None or findings.height == 0:
             col = pl.repeat(False, self.height, eager=True, dtype=pl.Boolean)
@@ -207,9 +223,9 @@ class Selection:
             col = ids.is_in(hit.implode())
         col = col.alias(need.column)
         with self._lock:
-            if len(self._finding_cols) > 32:  # one findings frame at a time, in practice
-                self._finding_cols.clear()
-            self._finding_cols[key] = col
+            # Kept with the frame it came from: a new findings frame (after a check run or a
+            # decision) builds it again.
+            self._finding_cols[need.column] = (findings, col)
         return col
 
     def with_findings(self, findings: FindingsFn | None) -> None:

@@ -18,7 +18,9 @@ from textual.screen import Screen
 from textual.worker import WorkerState
 
 from gomoq.checks.findings import empty_findings
+from gomoq.checks.settings import CheckSettings
 from gomoq.config import Profile
+from gomoq.errors import ConfigError
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import TableSource, apply_decisions
@@ -114,6 +116,16 @@ class GomoqApp(App[str | None]):
         self.reload()
 
     # -- shared data ---------------------------------------------------------------------------
+
+    def check_settings(self) -> CheckSettings:
+        """The profile's check settings (the defaults when they cannot be read: the checks'
+        own run says why)."""
+        if self.profile is None:
+            return CheckSettings()
+        try:
+            return CheckSettings.from_mapping(self.profile.checks, region=self.profile.region)
+        except ConfigError:
+            return CheckSettings(region=self.profile.region)
 
     def reload(self) -> None:
         """Open the snapshot again (after a sync or an apply), then run the checks."""

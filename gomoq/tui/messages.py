@@ -100,10 +100,19 @@ class ContactsIndexed(Message):
 class ContactsSearched(Message):
     """A search finished: `frame` holds the matching rows."""
 
-    def __init__(self, query: str, frame: pl.DataFrame, backend: Any, seconds: float) -> None:
+    def __init__(
+        self,
+        query: str,
+        frame: pl.DataFrame | None,
+        backend: Any,
+        seconds: float,
+        error: Exception | None = None,
+    ) -> None:
         super().__init__()
         self.query = query
         self.frame = frame
+        self.error = error
+        """The filter's `FilterError` when it does not parse (then `frame` is None)."""
         self.backend = backend
         """The table's Arrow backend, built in the worker so the event loop only mounts it."""
         self.seconds = seconds

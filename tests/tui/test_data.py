@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from gomoq.filters import FilterError
 from gomoq.tui.data import (
     ContactIndex,
     FrameSource,
@@ -17,7 +19,6 @@ from gomoq.tui.data import (
     contact_detail,
     describe_age,
     duplicate_queue,
-    finding_filter,
     merge_payload,
     overview_cards,
     record_trend,
@@ -38,8 +39,8 @@ def test_search_words_are_anded_case_insensitive_and_literal() -> None:
     assert index.search("first1.").height == 0  # a dot is a dot, not a regex
     fes = index.search("city:fès")
     assert fes.height == 8 and set(fes["city"]) == {"Fès"}
-    assert index.search("email:person1").height == 10  # person10..19; c001 has person0's
-    assert index.search("phone:person1").height == 0  # a column-scoped word stays in its column
+    assert index.search("email:person1*").height == 10  # person10..19; c001 has person0's
+    assert index.search("phone:person1*").height == 0  # a column-scoped word stays in its column
     only = pl.Series(["c005", "c006", "c007"])
     assert index.search("first", only_ids=only)["id"].to_list() == ["c005", "c006", "c007"]
 
@@ -104,13 +105,23 @@ def test_cards_compare_with_the_previous_sync_and_trend_is_kept() -> None:
 
 
 def test_finding_words_filter_contacts_by_their_findings() -> None:
+    index = ContactIndex.load(source())
     findings = frames.findings()
-    rest, ids = finding_filter("first check:attributes", findings)
-    assert rest == "first" and ids is not None
+    ids = index.search("first check:attributes", findings=findings)["id"].to_list()
     assert sorted(ids) == [f"c{i:03d}" for i in range(0, 40, 7)]
-    _, ids = finding_filter("severity:error check:phones", findings)
-    assert ids is not None and ids.to_list() == ["c010"]
-    assert finding_filter("city:fès", findings) == ("city:fès", None)
+    # side by side, they hold for the same finding (as the search always did)
+    ids = index.search("severity:error check:phones", findings=findings)["id"].to_list()
+    assert ids == ["c010"]
+    assert index.search("check:attributes").height == 0  # no findings given: none match
+
+
+def test_search_uses_the_filter_language() -> None:
+    index = ContactIndex.load(source())
+    assert index.search("audience:farmers").height == 20
+    assert index.search("-audience:Farmers city:fès").height == 4
+    with pytest.raises(FilterError, match="did you mean 'age'"):
+        index.search("agee:3")
+    assert index.vocabulary().audiences == {"Farmers": "a1"}
 
 
 def test_unexpected_errors_are_one_short_line_with_the_log_path(isolated_home: Path) -> None:

@@ -13,7 +13,6 @@ from gomoq.tui.data.contacts import (
     ContactIndex,
     call_timeline,
     contact_detail,
-    finding_filter,
 )
 from gomoq.tui.data.lists import (
     FAILED_STATUSES,
@@ -71,7 +70,6 @@ __all__ = [
     "contact_detail",
     "describe_age",
     "duplicate_queue",
-    "finding_filter",
     "merge_payload",
     "overview_cards",
     "record_trend",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
+from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import empty_findings
+from gomoq.checks.settings import CheckSettings
+from gomoq.filters import Vocabulary
+from gomoq.services.selection import Selection
 from gomoq.tui.data.source import TableSource
 from gomoq.tui.data.source import as_text as _text
 
@@ -24,53 +28,47 @@ LIST_WIDTHS: tuple[int, ...] = (20, 15, 24, 10, 14)
 
 @dataclass(frozen=True)
 class ContactIndex:
-    """The contacts list and a lower-cased search text per row, built once per snapshot."""
+    """Every contact of a snapshot, ready to be filtered with the filter language.
+
+    `frame` holds the list columns (and `id`) of every contact; `selection` builds the other
+    columns a filter reads (attributes, audiences, bands, ...) on first use and keeps them, so
+    only the expression runs again at each keystroke."""
 
     frame: pl.DataFrame
-    haystack: pl.Series
-    _lowered: dict[str, pl.Series] = field(default_factory=dict, repr=False, compare=False)
-
-    def lowered(self, column: str) -> pl.Series:
-        """`column` lower-cased, nulls as "" (computed on first use, then kept)."""
-        if column not in self._lowered:
-            col = self.frame.get_column(column).fill_null("").str.to_lowercase()
-            self._lowered[column] = col
-        return self._lowered[column]
+    selection: Selection
 
     @classmethod
-    def load(cls, source: TableSource) -> ContactIndex:
+    def load(cls, source: TableSource, settings: CheckSettings | None = None) -> ContactIndex:
         """Read the list columns of every contact and prepare the search text."""
-        frame = (
-            source.scan("contacts")
-            .select("id", *LIST_COLUMNS)
-            .with_columns(
-                pl.concat_str([pl.col(c).fill_null("") for c in LIST_COLUMNS], separator="\x1f")
-                .str.to_lowercase()
-                .alias("_hay")
-            )
-            .collect()
+        selection = Selection(
+            CheckInput.from_snapshot(source), settings or CheckSettings(), columns=LIST_COLUMNS
         )
-        return cls(frame.drop("_hay"), frame.get_column("_hay"))
+        frame = pl.DataFrame([selection.column(c) for c in ("id", *LIST_COLUMNS)])
+        return cls(frame, selection)
 
-    def search(self, query: str, *, only_ids: pl.Series | None = None) -> pl.DataFrame:
-        """Rows whose text contains every word of `query` (case-insensitive, literal).
+    def vocabulary(self) -> Vocabulary:
+        """The names the filter may use here (for completion)."""
+        return self.selection.vocabulary()
 
-        A word `field:value` (e.g. `city:rabat`) matches inside that list column only.
-        `only_ids` restricts the result to those contact ids (the "with findings" filter).
-        """
-        mask = pl.repeat(True, self.frame.height, eager=True)
-        columns = {c.split("_")[-1]: c for c in LIST_COLUMNS} | {c: c for c in LIST_COLUMNS}
-        for word in query.lower().split():
-            name, _, value = word.partition(":")
-            if value and name in columns:
-                mask = mask & self.lowered(columns[name]).str.contains(value, literal=True)
-            else:
-                mask = mask & self.haystack.str.contains(word, literal=True)
-        if only_ids is not None:
-            mask = mask & self.frame.get_column("id").is_in(only_ids.implode())
-        if query.strip() == "" and only_ids is None:
+    def search(
+        self,
+        query: str,
+        *,
+        findings: pl.DataFrame | None = None,
+        only_ids: pl.Series | None = None,
+    ) -> pl.DataFrame:
+        """The contacts matching the filter `query` (`gomoq.filters`; raises `FilterError`).
+
+        `findings` answer `check:`/`severity:`/`kind:` terms; `only_ids` restricts the result to
+        those contact ids (the "with findings" switch)."""
+        compiled = self.selection.compile(query)
+        if compiled.empty and only_ids is None:
             return self.frame
-        return self.frame.filter(mask)
+        frame = self.selection.frame(compiled, findings=findings)
+        keep = frame.select(compiled.expr).to_series()
+        if only_ids is not None:
+            keep = keep & self.frame.get_column("id").is_in(only_ids.implode())
+        return self.frame.filter(keep)
 
 
 @dataclass(frozen=True)
@@ -138,30 +136,3 @@ def call_timeline(source: TableSource, contact_id: str, limit: int = 50) -> pl.D
         .collect()
         .tail(limit)
     )
-
-
-FINDING_FILTERS = ("check", "severity", "kind")
-"""Search words `check:X`, `severity:X`, `kind:X` keep contacts with such findings."""
-
-
-def finding_filter(query: str, findings: pl.DataFrame) -> tuple[str, pl.Series | None]:
-    """Split `check:`/`severity:`/`kind:` words out of `query`.
-
-    Returns the rest of the query and the ids of contacts having a finding that matches every
-    such word (None when the query has none).
-    """
-    rest: list[str] = []
-    mask = pl.repeat(True, findings.height, eager=True)
-    used = False
-    for word in query.split():
-        name, _, value = word.partition(":")
-        if value and name.lower() in FINDING_FILTERS:
-            used = True
-            col = findings.get_column(name.lower()).fill_null("").str.to_lowercase()
-            mask = mask & col.str.contains(value.lower(), literal=True)
-        else:
-            rest.append(word)
-    if not used:
-        return query, None
-    ids = findings.filter(mask).get_column("contact_id").drop_nulls().unique()
-    return " ".join(rest), ids

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 from textual_fastdatatable import DataTable
 
+from gomoq.filters import FilterError, Vocabulary
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui.data import (
     LIST_COLUMNS,
@@ -21,7 +22,6 @@ from gomoq.tui.data import (
     ContactDetail,
     ContactIndex,
     contact_detail,
-    finding_filter,
 )
 from gomoq.tui.messages import (
     ContactDetailLoaded,
@@ -29,6 +29,7 @@ from gomoq.tui.messages import (
     ContactsSearched,
 )
 from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.widgets.filter_input import FilterSuggester
 from gomoq.tui.widgets.table import ArrowTable, FixedWidthBackend, arrow_table
 
 SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
@@ -94,9 +95,10 @@ class ContactsScreen(WorkbenchScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="contacts"):
             yield Input(
-                placeholder="Search name, phone, email, city…  (city:rabat, check:phones,"
-                " severity:error)",
+                placeholder="Filter: a name, phone, email, city…  or city:rabat band:at-risk"
+                " check:phones (see README, Filters)",
                 id="search",
+                suggester=FilterSuggester(self.vocabulary),
             )
             yield Label("Loading contacts…", id="contacts-status")
             with Horizontal(id="contacts-main"):
@@ -114,9 +116,11 @@ class ContactsScreen(WorkbenchScreen):
             return
         self._source = source
 
+        settings = self.workbench.check_settings()
+
         def load(_p: ProgressFn, _c: CancelFn) -> ContactsIndexed:
             started = time.perf_counter()
-            index = ContactIndex.load(source)
+            index = ContactIndex.load(source, settings)
             return ContactsIndexed(index, time.perf_counter() - started)
 
         self.start("contacts", "Loading contacts", load)
@@ -164,10 +168,13 @@ class ContactsScreen(WorkbenchScreen):
 
         def work(_p: ProgressFn, should_cancel: CancelFn) -> ContactsSearched | None:
             started = time.perf_counter()
-            text, only = finding_filter(query, findings)
-            if only is None and only_findings:
+            only = None
+            if only_findings:
                 only = findings.get_column("contact_id").drop_nulls().unique()
-            frame = index.search(text, only_ids=only)
+            try:
+                frame = index.search(query, findings=findings, only_ids=only)
+            except FilterError as exc:
+                return ContactsSearched(query, None, None, time.perf_counter() - started, exc)
             if should_cancel():
                 return None
             backend = FixedWidthBackend(frame.select(LIST_COLUMNS), LIST_WIDTHS)
@@ -178,8 +185,18 @@ class ContactsScreen(WorkbenchScreen):
     async def on_contacts_searched(self, message: ContactsSearched) -> None:
         self.finish("search")
         self.last_search_seconds = message.seconds
-        await self.show_rows(message.frame, message.backend, message.query)
+        if message.error is not None or message.frame is None:
+            # The rows stay as they were; the status line says what is wrong, and where.
+            self.query_one("#contacts-status", Label).update(
+                Text(str(message.error), style="bold red")
+            )
+        else:
+            await self.show_rows(message.frame, message.backend, message.query)
         self.searches += 1
+
+    def vocabulary(self) -> Vocabulary | None:
+        """The names the filter may complete (None until the contacts are loaded)."""
+        return self.index.vocabulary() if self.index is not None else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.load_detail(event.cursor_row)
