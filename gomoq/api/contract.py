@@ -43,6 +43,7 @@ object, `primaryPhone` required on create and never set to null, unknown propert
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -272,3 +273,16 @@ def contact_problems(body: Mapping[str, Any], *, creating: bool) -> list[FieldPr
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+def spelled(value: Any) -> str:
+    """A value as the API spells it, for any human output: JSON (`true`, `12`, `"text"` shown
+    bare), `null` for no value; never Python's `True` / `None`."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)

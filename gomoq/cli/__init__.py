@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sync": "gomoq.cli.sync_cmd:sync",
     "check": "gomoq.cli.check_cmd:check",
     "decide": "gomoq.cli.check_cmd:decide",
+    "decisions": "gomoq.cli.decisions_cmd:decisions",
     "plan": "gomoq.cli.plan_cmd:plan",
     "apply": "gomoq.cli.plan_cmd:apply",
     "history": "gomoq.cli.plan_cmd:history",

@@ -22,6 +22,7 @@ from gomoq.plan.engine import Engine, RunResult
 from gomoq.plan.model import MergeAction, Plan, PlanError, action_to_dict
 from gomoq.plan.undo import prepare_restore, undo_units
 from gomoq.progress import CancelFn, ProgressFn
+from gomoq.services.decisions import release_run, release_sentence
 
 __all__ = [
     "DiffRow",
@@ -160,6 +161,11 @@ async def _drive(
     from gomoq.plan.cachepatch import patch_cache
 
     patch_cache(profile.name, journal, run_id)
+    if run["undo_of"] and result.state in ("done", "partial"):
+        # The decisions that produced the undone run are open again (services.decisions).
+        released = release_run(profile, str(run["undo_of"]))
+        if released:
+            result.messages.append(release_sentence(released, str(run["undo_of"])))
     return result
 
 

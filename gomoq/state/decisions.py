@@ -8,7 +8,10 @@ data (a new failed call, a changed value, another member in a cluster) the decis
 applies and the finding is shown undecided again.
 
 Every `record` is written at once (autocommit connection: a crash loses none) and also appended
-to `decisions_log`, so `forget` (undo) never loses the history.
+to `decisions_log`, so `forget` never loses the history and `take_back` can walk it back: taking
+back a decision restores the one it replaced ("skipped", then "merge", then `u`: skipped again),
+or leaves the finding open when there was none. A log row with `undoes` set records a take-back
+(it cancels the row it names); the other rows are decisions (`decision` NULL: forgotten).
 
 `apply_decisions(findings, decisions)` is what runs after every check run.
 """
@@ -61,6 +64,9 @@ CREATE TABLE IF NOT EXISTS decisions_log (
 );
 """
 
+# Columns added to decisions_log after its first release (a take-back restores them).
+_LOG_COLUMNS: Final = (("check_name", "TEXT"), ("contact_ids", "TEXT"), ("undoes", "INTEGER"))
+
 LOADED_SCHEMA: Final[dict[str, pl.DataType]] = {
     "finding_id": pl.String(),
     "decision": pl.String(),
@@ -74,8 +80,12 @@ LOADED_SCHEMA: Final[dict[str, pl.DataType]] = {
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the decision tables if missing (idempotent)."""
+    """Create the decision tables if missing, and add newer log columns (idempotent)."""
     conn.executescript(SCHEMA)
+    have = {row[1] for row in conn.execute("PRAGMA table_info(decisions_log)")}
+    for name, kind in _LOG_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE decisions_log ADD COLUMN {name} {kind}")
 
 
 def _now() -> str:
@@ -126,8 +136,18 @@ def record(
         )
         conn.execute(
             "INSERT INTO decisions_log (profile, finding_id, decision, data_fingerprint, note,"
-            " payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (profile, finding_id, decision, data_fingerprint, note, payload_text, at),
+            " payload, at, check_name, contact_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                profile,
+                finding_id,
+                decision,
+                data_fingerprint,
+                note,
+                payload_text,
+                at,
+                check,
+                ids_text,
+            ),
         )
 
 
@@ -146,6 +166,72 @@ def forget(conn: sqlite3.Connection, profile: str, finding_id: str) -> bool:
                 (profile, finding_id, _now()),
             )
     return cur.rowcount > 0
+
+
+def _stack(conn: sqlite3.Connection, profile: str, finding_id: str) -> list[sqlite3.Row]:
+    """The log of `finding_id` replayed: each decision pushed, each take-back pops one."""
+    conn_rows = conn.execute(
+        "SELECT seq, decision, data_fingerprint, note, payload, at, check_name, contact_ids,"
+        " undoes FROM decisions_log WHERE profile = ? AND finding_id = ? ORDER BY seq",
+        (profile, finding_id),
+    ).fetchall()
+    stack: list[sqlite3.Row] = []
+    for row in conn_rows:
+        if row[8] is None:
+            stack.append(row)
+        elif stack:
+            stack.pop()
+    return stack
+
+
+def take_back(conn: sqlite3.Connection, profile: str, finding_id: str) -> str | None:
+    """Take back the decision in force on `finding_id`: the one it replaced comes back (with the
+    fingerprint, payload and time it had), or the finding is open again when there was none.
+
+    Returns the decision now in force (None: open). Raises `UsageError` when `finding_id` has no
+    decision to take back.
+    """
+    ensure_schema(conn)
+    with _transaction(conn):
+        current = conn.execute(
+            "SELECT check_name, contact_ids FROM decisions_current"
+            " WHERE profile = ? AND finding_id = ?",
+            (profile, finding_id),
+        ).fetchone()
+        if current is None:
+            raise UsageError(f"Finding {finding_id} has no decision to take back.")
+        stack = _stack(conn, profile, finding_id)
+        popped = stack.pop() if stack else None
+        previous = stack[-1] if stack else None
+        restored = None if previous is None else previous[1]
+        if previous is None or restored is None:
+            conn.execute(
+                "DELETE FROM decisions_current WHERE profile = ? AND finding_id = ?",
+                (profile, finding_id),
+            )
+        else:
+            _seq, decision, fingerprint, note, payload, at, check, ids, _u = previous
+            conn.execute(
+                "UPDATE decisions_current SET decision = ?, data_fingerprint = ?, note = ?,"
+                " payload = ?, check_name = coalesce(?, check_name),"
+                " contact_ids = coalesce(?, contact_ids), decided_at = ?"
+                " WHERE profile = ? AND finding_id = ?",
+                (decision, fingerprint, note, payload, check, ids, at, profile, finding_id),
+            )
+        conn.execute(
+            "INSERT INTO decisions_log (profile, finding_id, decision, at, check_name,"
+            " contact_ids, undoes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                profile,
+                finding_id,
+                restored,
+                _now(),
+                current[0],
+                current[1],
+                -1 if popped is None else popped[0],
+            ),
+        )
+    return restored
 
 
 class _transaction:

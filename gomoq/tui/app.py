@@ -201,6 +201,15 @@ class GomoqApp(App[str | None]):
         self.findings = apply_decisions(self.findings, finding_ids, decision)
         self.events.append(f"decision:{decision}")
 
+    def note_taken_back(self, restored: dict[str, str | None]) -> None:
+        """Reflect taken-back decisions (finding id -> decision now in force, None: open)."""
+        by_decision: dict[str | None, list[str]] = {}
+        for finding_id, decision in restored.items():
+            by_decision.setdefault(decision, []).append(finding_id)
+        for decision, ids in by_decision.items():
+            self.findings = apply_decisions(self.findings, ids, decision)
+        self.events.append("taken-back")
+
     # -- navigation ----------------------------------------------------------------------------
 
     def action_show(self, mode: str) -> None:

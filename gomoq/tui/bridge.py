@@ -102,16 +102,19 @@ def record_decisions(
     checks.record_decisions_on(profile, findings, finding_ids, decision, payload=payload, note=note)
 
 
-def forget_decisions(profile: Profile, finding_ids: Sequence[str]) -> None:
-    """Take back the decisions on these findings (they become undecided again)."""
-    decisions = _service("gomoq.state.decisions", "Saving decisions")
-    db = _service("gomoq.state.db", "The state database")
-    conn = db.connect()
-    try:
-        for finding_id in finding_ids:
-            decisions.forget(conn, profile.name, finding_id)
-    finally:
-        conn.close()
+def take_back_decisions(profile: Profile, finding_ids: Sequence[str]) -> dict[str, str | None]:
+    """Take back the decisions on those of these findings that have one, whenever they were
+    taken: each comes back to the decision it replaced (e.g. "skip"), or to open. Returns
+    finding id -> the decision now in force (None: open)."""
+    module = _service("gomoq.services.decisions", "Taking back decisions")
+    restored: dict[str, str | None] = module.take_back_any(profile, finding_ids)
+    return restored
+
+
+def list_decisions(profile: Profile) -> list[Any]:
+    """Every decision in force (`gomoq.services.decisions.DecisionRow`), newest first."""
+    module = _service("gomoq.services.decisions", "Listing decisions")
+    return list(module.list_decisions(profile))
 
 
 def build_plan(profile: Profile) -> tuple[Any, list[Any]]:

@@ -145,6 +145,23 @@ class DecisionRecorded(Message):
         self.label = label
 
 
+class DecisionsTakenBack(Message):
+    """Decisions were taken back: finding id -> the decision now in force (None: open)."""
+
+    def __init__(self, restored: dict[str, str | None], label: str) -> None:
+        super().__init__()
+        self.restored = restored
+        self.label = label
+
+
+class DecisionsListed(Message):
+    """The decisions in force (`gomoq.services.decisions.DecisionRow`), newest first."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class TableReady(Message):
     """A screen's list (call failures, attribute groups) is computed."""
 

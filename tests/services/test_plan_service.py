@@ -166,8 +166,9 @@ def test_flag_every_holder_of_a_shared_phone(sandbox_app: Any, sandbox_key: str)
     assert kinds.count("upsert") == 1 and kinds.count("update") == 1
 
 
-def test_applied_decisions_leave_the_next_plan_until_undone(synced: Profile) -> None:
-    """After an apply the same decisions must not be proposed again; after its undo they are."""
+def test_applied_decisions_leave_the_next_plan_and_undo_reopens_them(synced: Profile) -> None:
+    """After an apply the same decisions must not be proposed again; its undo takes them back
+    (their findings are open again), so no plan re-proposes what the operator just undid."""
     ids = Snapshot.open(synced.name).read("contacts")["id"].to_list()
     conn = connect()
     decisions.record(
@@ -195,5 +196,8 @@ def test_applied_decisions_leave_the_next_plan_until_undone(synced: Profile) -> 
 
     assert svc.plan_from_decisions(synced).actions == []
 
-    assert svc.undo(synced, result.run_id).ok
-    assert sorted(a.kind for a in svc.plan_from_decisions(synced).actions) == ["flag", "merge"]
+    undone = svc.undo(synced, result.run_id)
+    assert undone.ok
+    assert any("2 decision(s) behind run" in m for m in undone.messages), undone.messages
+    assert svc.plan_from_decisions(synced).actions == []
+    assert decisions.load(connect(), "svc").height == 0

@@ -79,15 +79,16 @@ class Recorder:
     ) -> None:
         self.saved.append((list(finding_ids), decision, kw.get("payload")))
 
-    def forget(self, profile: Any, finding_ids: Any) -> None:
+    def take_back(self, profile: Any, finding_ids: Any) -> dict[str, str | None]:
         self.saved.append((list(finding_ids), None, None))
+        return dict.fromkeys(finding_ids)
 
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder()
     monkeypatch.setattr(bridge, "record_decisions", rec.record)
-    monkeypatch.setattr(bridge, "forget_decisions", rec.forget)
+    monkeypatch.setattr(bridge, "take_back_decisions", rec.take_back)
     return rec
 
 

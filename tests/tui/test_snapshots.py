@@ -22,6 +22,8 @@ from tests.tui import frames
 from tests.tui.conftest import PROFILE, wait_for
 
 SnapCompare = Callable[..., bool]
+SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+"""Every screen is drawn at both sizes an operator uses (issue 15: 80x24 and 120x40)."""
 
 
 def app(mode: str = "overview") -> GomoqApp:
@@ -39,14 +41,15 @@ def until(condition: Callable[[Any], bool]) -> Callable[[Pilot[Any]], Any]:
     return run_before
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@SIZES
 def test_overview(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(
         app(), terminal_size=size, run_before=until(lambda a: len(a.screen.query(".card")) == 5)
     )
 
 
-def test_contacts(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_contacts(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         s = a.screen
         return (
@@ -55,17 +58,19 @@ def test_contacts(snap_compare: SnapCompare) -> None:
             and "Calls" in str(s.query_one("#detail-body").render())
         )
 
-    assert snap_compare(app("contacts"), terminal_size=(120, 40), run_before=until(ready))
+    assert snap_compare(app("contacts"), terminal_size=size, run_before=until(ready))
 
 
-def test_duplicates(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_duplicates(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         return isinstance(a.screen, DuplicatesScreen) and a.screen.view is not None
 
-    assert snap_compare(app("duplicates"), terminal_size=(120, 40), run_before=until(ready))
+    assert snap_compare(app("duplicates"), terminal_size=size, run_before=until(ready))
 
 
-def test_call_failures(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_call_failures(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         s = a.screen
         return (
@@ -74,21 +79,23 @@ def test_call_failures(snap_compare: SnapCompare) -> None:
             and "failed" in str(s.query_one("#timeline-body").render())
         )
 
-    assert snap_compare(app("calls"), terminal_size=(120, 40), run_before=until(ready))
+    assert snap_compare(app("calls"), terminal_size=size, run_before=until(ready))
 
 
-def test_attributes(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_attributes(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         s = a.screen
         return isinstance(s, AttributesScreen) and "number" in str(
             s.query_one("#attr-def-body").render()
         )
 
-    assert snap_compare(app("attributes"), terminal_size=(120, 40), run_before=until(ready))
+    assert snap_compare(app("attributes"), terminal_size=size, run_before=until(ready))
 
 
-def test_help(snap_compare: SnapCompare) -> None:
-    assert snap_compare(app(), press=["question_mark"], terminal_size=(120, 40))
+@SIZES
+def test_help(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app(), press=["question_mark"], terminal_size=size)
 
 
 def saved_org_with_decisions() -> GomoqApp:
@@ -107,7 +114,8 @@ def saved_org_with_decisions() -> GomoqApp:
     return GomoqApp(PROFILE, findings=findings, start_mode="plan")
 
 
-def test_plan(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_plan(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         s = a.screen
         return (
@@ -118,13 +126,12 @@ def test_plan(snap_compare: SnapCompare) -> None:
             and "First0" in str(s.query_one("#plan-table").get_row_at(0))
         )
 
-    assert snap_compare(
-        saved_org_with_decisions(), terminal_size=(120, 40), run_before=until(ready)
-    )
+    assert snap_compare(saved_org_with_decisions(), terminal_size=size, run_before=until(ready))
 
 
-def test_history_without_runs(snap_compare: SnapCompare) -> None:
+@SIZES
+def test_history_without_runs(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
         return "No runs" in str(a.screen.query_one("#history-status").render())
 
-    assert snap_compare(app("history"), terminal_size=(120, 40), run_before=until(ready))
+    assert snap_compare(app("history"), terminal_size=size, run_before=until(ready))

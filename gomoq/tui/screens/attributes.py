@@ -16,8 +16,8 @@ from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import attribute_definition, attribute_groups
 from gomoq.tui.dialogs.ask import AskValue
-from gomoq.tui.messages import DecisionRecorded, TableReady
-from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
+from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
 
 def parse_value(text: str) -> Any:
@@ -37,6 +37,7 @@ class AttributesScreen(WorkbenchScreen):
         Binding("e", "set_value", "Set to…"),
         Binding("x", "clear_value", "Clear"),
         Binding("F", "flag", "Flag"),
+        Binding("u", "undo", "Undo"),
     ]
 
     def __init__(self) -> None:
@@ -144,6 +145,20 @@ class AttributesScreen(WorkbenchScreen):
         group = self.current()
         if group is not None:
             self.decide(group, "flag", None)
+
+    def action_undo(self) -> None:
+        """Take back the highlighted group's decision, whenever it was taken."""
+        group = self.current()
+        if group is None:
+            return
+        ids = list(group["finding_ids"]) if group["decision"] else []
+        self.take_back(ids, str(group["field"]))
+
+    def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
+        self.finish("decision")
+        self.workbench.note_taken_back(message.restored)
+        self.notify(taken_back_text(message.restored, message.label), timeout=3)
+        self.refresh_data()
 
     def decide(self, group: dict[str, Any], decision: str, value: Any) -> None:
         """Record one decision for every finding of the group, in a worker."""

@@ -11,12 +11,33 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from gomoq.progress import CancelFn, ProgressFn
+from gomoq.tui import bridge
 from gomoq.tui.jobs import JobFn, start_job
-from gomoq.tui.messages import JobFailed, JobProgress
+from gomoq.tui.messages import DecisionsTakenBack, JobFailed, JobProgress
 from gomoq.tui.widgets.jobbar import JobBar
 
 if TYPE_CHECKING:
     from gomoq.tui.app import GomoqApp
+
+
+TAKEN_BACK_LABELS = {
+    "dismissed": "not a duplicate / fine",
+    "merge": "merge",
+    "skip": "skipped",
+    "set_attribute": "set value",
+    "remove_from_audiences": "off audiences",
+}
+
+
+def taken_back_text(restored: dict[str, str | None], what: str) -> str:
+    """What a take-back did, in one sentence (`what` names the row, cluster or group)."""
+    if not restored:
+        return f"{what}: no decision to take back."
+    now = sorted({TAKEN_BACK_LABELS.get(d, d) for d in restored.values() if d is not None})
+    if not now:
+        return f"{what}: decision taken back, open again."
+    return f"{what}: decision taken back, back to {', '.join(now)}."
 
 
 def nav_text(current: str) -> Text:
@@ -96,6 +117,21 @@ class WorkbenchScreen(Screen[None]):
         self.running.discard(job)
         if not self.running:
             self.query_one(JobBar).end()
+
+    def take_back(self, finding_ids: list[str], what: str) -> None:
+        """Take back the decisions on `finding_ids` (from any session) in a worker; the screen
+        gets `DecisionsTakenBack` (see `taken_back_text`)."""
+        profile = self.workbench.profile
+        if profile is None:
+            return
+        if not finding_ids:
+            self.notify(f"{what}: no decision to take back.", timeout=3)
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> DecisionsTakenBack:
+            return DecisionsTakenBack(bridge.take_back_decisions(profile, finding_ids), what)
+
+        self.start("decision", "Taking back", work, show=False, exclusive=False)
 
     def action_cancel_job(self) -> None:
         """Ask the running job to stop at its next safe point."""

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Label, Static
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import call_failure_rows, call_timeline
-from gomoq.tui.messages import DecisionRecorded, TableReady
-from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
+from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
 ACTIONS = {"flag": "flagged", "delete": "to delete", "remove_from_audiences": "off audiences"}
 
@@ -41,9 +41,11 @@ class CallsScreen(WorkbenchScreen):
     MODE = "calls"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Select"),
+        Binding("asterisk", "toggle_all", "Select all", key_display="*"),
         Binding("F", "decide('flag')", "Flag"),
         Binding("x", "decide('delete')", "Delete"),
         Binding("r", "decide('remove_from_audiences')", "Remove from audiences"),
+        Binding("u", "undo", "Undo"),
     ]
 
     def __init__(self) -> None:
@@ -130,10 +132,38 @@ class CallsScreen(WorkbenchScreen):
             self.selected ^= {contact_id}
             self.redraw()
 
+    def action_toggle_all(self) -> None:
+        """Select every contact listed, or none when all are selected already."""
+        if self.rows is None:
+            return
+        every = set(self.rows.get_column("contact_id").to_list())
+        self.selected = set() if every <= self.selected else every
+        self.redraw()
+
+    def _targets(self) -> list[str]:
+        return sorted(self.selected) or [c for c in [self._current_id()] if c]
+
+    def action_undo(self) -> None:
+        """Take back the decisions on the selected contacts (or the highlighted one), whenever
+        they were taken."""
+        rows, targets = self.rows, self._targets()
+        if rows is None or not targets:
+            return
+        picked = rows.filter(pl.col("contact_id").is_in(targets) & pl.col("decision").is_not_null())
+        ids = picked.select(pl.col("finding_ids").explode()).to_series().to_list()
+        self.take_back(ids, f"{len(targets)} contact" + ("" if len(targets) == 1 else "s"))
+
+    def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
+        self.finish("decision")
+        self.workbench.note_taken_back(message.restored)
+        self.selected.clear()
+        self.notify(taken_back_text(message.restored, message.label), timeout=3)
+        self.refresh_data()
+
     def action_decide(self, decision: str) -> None:
         """Record `decision` for the selected contacts (or the highlighted one)."""
         profile, source, rows = self.workbench.profile, self.workbench.source, self.rows
-        targets = sorted(self.selected) or [c for c in [self._current_id()] if c]
+        targets = self._targets()
         if profile is None or source is None or rows is None or not targets:
             return
         picked = rows.filter(pl.col("contact_id").is_in(targets))
@@ -143,8 +173,9 @@ class CallsScreen(WorkbenchScreen):
             pairs = picked.select("contact_id", "finding_ids").explode("finding_ids")
             done = pairs.get_column("finding_ids").to_list()
             bridge.record_decisions(profile, findings, done, decision)
+            people = f"{len(targets)} contact" + ("" if len(targets) == 1 else "s")
             return DecisionRecorded(
-                done, decision, f"{len(targets)} contact(s) {ACTIONS[decision]}"
+                done, decision, f"{people}: {ACTIONS[decision]} (decided; apply from Plan)"
             )
 
         self.start("decision", "Saving", work, show=False, exclusive=False)

@@ -1,7 +1,10 @@
 """Duplicate review: one cluster at a time, members side by side, a decision per key press.
 
 Every decision is saved at once through `gomoq.state.decisions` (a crash loses none); `u` takes
-back the last one. The queue is ordered by confidence; "N of M" says where the operator is.
+back the decision on the cluster shown, whenever it was taken (the one it replaced comes back:
+`m` on a skipped cluster then `u` is "skipped" again), or else the last one taken here. Clusters
+marked "not a duplicate" are hidden, as `gomoq check` hides them, except those marked in this
+session; `v` shows them all. The queue is ordered by confidence; "N of M" says where one is.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from gomoq.tui.data import (
     duplicate_queue,
     merge_payload,
 )
-from gomoq.tui.messages import ClusterLoaded, DecisionRecorded
-from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.messages import ClusterLoaded, DecisionRecorded, DecisionsTakenBack
+from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
 HINT = Text.assemble(
     ("yellow", "yellow"),
@@ -45,6 +48,8 @@ HINT = Text.assemble(
     " skip · ",
     ("u", "bold"),
     " undo · ",
+    ("v", "bold"),
+    " show dismissed · ",
     ("[ ]", "bold"),
     " move",
 )
@@ -68,7 +73,8 @@ class DuplicatesScreen(WorkbenchScreen):
         Binding("m", "decide('merge')", "Merge"),
         Binding("n", "decide('dismissed')", "Not a duplicate"),
         Binding("s", "decide('skip')", "Skip"),
-        Binding("u", "undo", "Undo last"),
+        Binding("u", "undo", "Undo"),
+        Binding("v", "toggle_dismissed", "Show dismissed"),
         Binding("right_square_bracket", "move(1)", "Next", key_display="]"),
         Binding("left_square_bracket", "move(-1)", "Previous", key_display="["),
         *[Binding(str(i), f"survivor({i - 1})", f"Survivor {i}", show=False) for i in range(1, 10)],
@@ -84,6 +90,19 @@ class DuplicatesScreen(WorkbenchScreen):
         self.last: list[Undoable] = []
         self.decided: list[tuple[str, str | None]] = []
         """(cluster id, decision) in the order they were saved (tests assert on it)."""
+        self.show_dismissed = False
+        self.dismissed_here: set[str] = set()
+        """Clusters marked "not a duplicate" in this session: they stay in the queue."""
+
+    def _queue(self) -> list[Cluster]:
+        """The clusters to review: dismissed ones hidden unless shown (`v`) or dismissed here."""
+        return [
+            c
+            for c in duplicate_queue(self.workbench.findings)
+            if self.show_dismissed
+            or c.decision != "dismissed"
+            or c.cluster_id in self.dismissed_here
+        ]
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dupes"):
@@ -95,9 +114,12 @@ class DuplicatesScreen(WorkbenchScreen):
     def refresh_data(self) -> None:
         app = self.workbench
         current = self.queue[self.position].cluster_id if self.queue else None
-        self.queue = duplicate_queue(app.findings)
+        self.queue = self._queue()
         if not self.queue:
             text = app.findings_problem or "No duplicate clusters: nothing to review."
+            hidden = len(duplicate_queue(app.findings))
+            if hidden and not app.findings_problem:
+                text = f"{hidden} cluster(s), all marked not a duplicate: v shows them."
             if app.checks_running:
                 text = "Checks are running…"
             self.query_one("#dupe-status", Label).update(text)
@@ -207,33 +229,64 @@ class DuplicatesScreen(WorkbenchScreen):
         self._save(cluster.finding_ids, decision, payload)
 
     def action_undo(self) -> None:
-        """Take back the last decision made on this screen."""
-        profile = self.workbench.profile
-        if not self.last or profile is None or self.view is None:
+        """Take back the decision on the cluster shown (from any session), else the last one
+        taken here; the decision it replaced comes back."""
+        if self.view is None or not self.queue:
             self.notify("Nothing to undo here.")
             return
-        undo = self.last.pop()
-        self.position = undo.cluster_index
-        self._save(undo.finding_ids, None, None, undoing=True)
+        cluster = self.queue[self.position]
+        if cluster.decision is None and self.last:
+            undo = self.last.pop()
+            target = next(
+                (i for i, c in enumerate(self.queue) if c.finding_ids == undo.finding_ids), None
+            )
+            if target is None:
+                self.notify("Nothing to undo here.")
+                return
+            self.position = target
+            cluster = self.queue[target]
+        if cluster.decision is None:
+            self.notify(f"Cluster {self.position + 1}: no decision to take back.", timeout=3)
+            return
+        self.take_back(cluster.finding_ids, f"Cluster {self.position + 1}")
+
+    def action_toggle_dismissed(self) -> None:
+        """Show or hide the clusters marked "not a duplicate" (hidden by default)."""
+        self.show_dismissed = not self.show_dismissed
+        self.notify(
+            "Showing clusters marked not a duplicate."
+            if self.show_dismissed
+            else "Hiding clusters marked not a duplicate.",
+            timeout=3,
+        )
+        self.refresh_data()
+
+    def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
+        self.finish("decision")
+        if self.queue:
+            now = set(message.restored.values())
+            self.decided.append(
+                (self.queue[self.position].cluster_id, now.pop() if len(now) == 1 else None)
+            )
+        self.workbench.note_taken_back(message.restored)
+        self.queue = self._queue()
+        self.notify(taken_back_text(message.restored, message.label), timeout=3)
+        self.position = min(self.position, max(len(self.queue) - 1, 0))
+        self.load_cluster()
 
     def _save(
         self,
         finding_ids: list[str],
-        decision: str | None,
+        decision: str,
         payload: dict[str, Any] | None,
-        *,
-        undoing: bool = False,
     ) -> None:
         profile = self.workbench.profile
         assert profile is not None
-        label = "undone" if undoing else LABELS.get(decision or "", str(decision))
+        label = LABELS.get(decision, decision)
         findings = self.workbench.findings
 
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
-            if decision is None:
-                bridge.forget_decisions(profile, finding_ids)
-            else:
-                bridge.record_decisions(profile, findings, finding_ids, decision, payload=payload)
+            bridge.record_decisions(profile, findings, finding_ids, decision, payload=payload)
             return DecisionRecorded(finding_ids, decision, label)
 
         self.start("decision", "Saving", work, show=False, exclusive=False)
@@ -242,9 +295,13 @@ class DuplicatesScreen(WorkbenchScreen):
         self.finish("decision")
         cluster = self.queue[self.position]
         self.decided.append((cluster.cluster_id, message.decision))
+        if message.decision == "dismissed":
+            self.dismissed_here.add(cluster.cluster_id)
         self.workbench.note_decision(message.finding_ids, message.decision)
-        self.queue = duplicate_queue(self.workbench.findings)
-        self.notify(f"Cluster {self.position + 1}: {message.label}.", timeout=3)
-        if message.label != "undone":
-            self.position = self._next_undecided(self.position)
+        self.queue = self._queue()
+        # Nothing is sent yet: the merge happens when the plan is applied.
+        self.notify(
+            f"Cluster {self.position + 1}: {message.label} (decided; apply from Plan).", timeout=3
+        )
+        self.position = self._next_undecided(self.position)
         self.load_cluster()

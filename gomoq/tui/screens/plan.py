@@ -1,4 +1,8 @@
-"""Plan & apply: the pending decisions as a plan, field by field; apply with live progress."""
+"""Plan & apply: the pending decisions as a plan, field by field; apply with live progress.
+
+`v` switches the table to the decisions in force (from every screen and session, as
+`gomoq decisions list` shows them); there `u` takes the highlighted one back.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,14 @@ from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import TableSource
 from gomoq.tui.dialogs.ask import Confirm
-from gomoq.tui.messages import JobFailed, PlanBuilt, RunFinished
-from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.messages import (
+    DecisionsListed,
+    DecisionsTakenBack,
+    JobFailed,
+    PlanBuilt,
+    RunFinished,
+)
+from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
 
 def as_mapping(obj: Any) -> dict[str, Any]:
@@ -95,6 +105,8 @@ class PlanScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "build", "Rebuild plan"),
         Binding("A", "apply", "Apply"),
+        Binding("v", "toggle_view", "Plan/decisions"),
+        Binding("u", "undo", "Take back"),
     ]
 
     def __init__(self) -> None:
@@ -102,6 +114,10 @@ class PlanScreen(WorkbenchScreen):
         self.plan: Any = None
         self.rows: list[Any] = []
         self.results: list[Any] = []
+        self.names: dict[str, str] = {}
+        self.showing = "plan"
+        """What the table shows: "plan" (the changes) or "decisions" (the decisions in force)."""
+        self.decisions: list[Any] = []
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="plan"):
@@ -111,10 +127,81 @@ class PlanScreen(WorkbenchScreen):
                 yield Static("", id="plan-result-body")
 
     def on_screen_resume(self) -> None:
-        self.action_build()
+        self.refresh_data()
 
     def refresh_data(self) -> None:
         self.action_build()
+        if self.showing == "decisions":
+            self.load_decisions()
+
+    def action_toggle_view(self) -> None:
+        """Switch the table between the plan's changes and the decisions in force."""
+        self.showing = "decisions" if self.showing == "plan" else "plan"
+        if self.showing == "decisions":
+            self.load_decisions()
+        else:
+            self.draw_plan()
+
+    def load_decisions(self) -> None:
+        """Read the decisions in force, in a worker."""
+        profile = self.workbench.profile
+        if profile is None:
+            return
+
+        def work(_p: ProgressFn, _c: CancelFn) -> DecisionsListed:
+            return DecisionsListed(bridge.list_decisions(profile))
+
+        self.start("decisions", "Listing decisions", work, show=False)
+
+    def on_decisions_listed(self, message: DecisionsListed) -> None:
+        self.finish("decisions")
+        self.decisions = message.rows
+        if self.showing == "decisions":
+            self.draw_decisions()
+
+    def draw_decisions(self) -> None:
+        """The decisions in force, one a row, newest first."""
+        table = self.query_one("#plan-table", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("decided", "status", "decision", "detail", "check", "contacts", "id")
+        for r in self.decisions:
+            names = [self.names.get(c) or c[:8] + "…" for c in r.contact_ids[:2]]
+            more = len(r.contact_ids) - len(names)
+            table.add_row(
+                r.decided_at[:16].replace("T", " "),
+                r.status,
+                r.decision,
+                cell(r.detail or "—"),
+                r.check or "—",
+                cell(", ".join(names) + (f" +{more}" if more > 0 else "") or "—"),
+                r.finding_id,
+            )
+        if self.decisions:
+            table.move_cursor(row=min(cursor, len(self.decisions) - 1))
+        self.query_one("#plan-status", Label).update(
+            f"{len(self.decisions)} decision(s) in force · u takes the highlighted one back · "
+            "v shows the plan"
+            if self.decisions
+            else "No decisions yet · v shows the plan"
+        )
+
+    def action_undo(self) -> None:
+        """Take back the highlighted decision (decisions view only)."""
+        if self.showing != "decisions":
+            self.notify("v lists the decisions; u takes one back there.", timeout=3)
+            return
+        table = self.query_one("#plan-table", DataTable)
+        if not 0 <= table.cursor_row < len(self.decisions):
+            return
+        row = self.decisions[table.cursor_row]
+        self.take_back([row.finding_id], f"{row.decision} on {row.check or row.finding_id}")
+
+    def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
+        self.finish("decision")
+        self.workbench.note_taken_back(message.restored)
+        self.notify(taken_back_text(message.restored, message.label), timeout=3)
+        self.refresh_data()
 
     def action_build(self) -> None:
         """Turn the saved decisions into a plan, in a worker."""
@@ -132,17 +219,26 @@ class PlanScreen(WorkbenchScreen):
 
     def on_plan_built(self, message: PlanBuilt) -> None:
         self.finish("plan")
-        self.plan, self.rows = message.plan, message.rows
+        self.plan, self.rows, self.names = message.plan, message.rows, message.names
+        if self.showing == "plan":
+            self.draw_plan()
+
+    def draw_plan(self) -> None:
+        """The plan's changes, field by field (those already in place are not shown)."""
         table = self.query_one("#plan-table", DataTable)
         table.clear(columns=True)
-        actions = len(getattr(message.plan, "actions", []) or [])
-        if not message.rows:
+        actions = len(getattr(self.plan, "actions", []) or [])
+        if self.plan is None:
+            self.query_one("#plan-status", Label).update("Building the plan…")
+            return
+        if not self.rows:
             self.query_one("#plan-status", Label).update(
-                "Nothing to apply: decide on findings in Duplicates, Call failures or Attributes."
+                "Nothing to apply: decide on findings in Duplicates, Calls or Attributes"
+                " · v lists the decisions"
             )
             return
-        names = message.names
-        rows = [as_mapping(r) for r in message.rows]
+        names = self.names
+        rows = [as_mapping(r) for r in self.rows]
         pending = [r for r in rows if r.get("before") != r.get("after")]
         in_place = len(rows) - len(pending)
         table.add_columns(*(NICE.get(k, k) for k in rows[0]))
@@ -158,6 +254,7 @@ class PlanScreen(WorkbenchScreen):
             status += " · A (shift+a) applies · Esc cancels an apply"
         else:
             status += " · nothing left to apply; undo from History (h)"
+        status += " · v lists the decisions"
         self.query_one("#plan-status", Label).update(status)
 
     def on_job_failed(self, message: JobFailed) -> None:
