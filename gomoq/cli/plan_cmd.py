@@ -1,8 +1,9 @@
 """`gomoq plan`, `gomoq apply`, `gomoq history`, `gomoq undo`: decisions → plan → journaled run.
 
 Exit codes of `apply` and `undo`: 0 when everything was done, 1 when anything failed (resume
-with `gomoq apply --resume RUN`), 3 when nothing failed but some actions were skipped as
-conflicts (the contact changed since review), 130 when cancelled.
+with `gomoq apply --resume RUN`) or an undo could not undo a change (it names it), 3 when
+nothing failed but some actions were skipped as conflicts (the contact changed since review),
+130 when cancelled.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def _summary(result: Any, fmt: str) -> None:
     if result.state == "cancelled":
         click.echo(f"Cancelled; finish with `gomoq apply --resume {result.run_id}`.", err=True)
         sys.exit(130)
+    if result.not_undone:
+        click.echo(
+            f"{result.not_undone} change(s) could not be undone (named above); "
+            "check those contacts by hand.",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
     if result.failed or result.pending:
         click.echo(
             f"Some actions failed; retry them with `gomoq apply --resume {result.run_id}`.",

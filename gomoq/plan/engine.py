@@ -68,11 +68,17 @@ class RunResult:
     messages: list[str] = field(default_factory=list)
     requests: int = 0
     dry_run: bool = False
+    not_undone: int = 0  # undo units the journal could not support (named in `messages`)
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed and nothing is left to do."""
-        return self.failed == 0 and self.pending == 0 and self.state != "cancelled"
+        """True when nothing failed, nothing is left to do and nothing was left undone."""
+        return (
+            self.failed == 0
+            and self.pending == 0
+            and self.not_undone == 0
+            and self.state != "cancelled"
+        )
 
     def headline(self) -> str:
         """What the run did in one sentence, for the CLI and the app, e.g. `Apply finished:
@@ -89,6 +95,8 @@ class RunResult:
             parts.append(f"{self.conflicts} skipped as {what} (changed since review)")
         if self.failed:
             parts.append(f"{self.failed} failed")
+        if self.not_undone:
+            parts.append(f"{self.not_undone} not undone (no record of the change; named below)")
         if self.pending:
             parts.append(f"{self.pending} not finished")
         return (
@@ -122,6 +130,18 @@ def _fields_match(contact: Mapping[str, Any], body: Mapping[str, Any], mode: str
         elif api.get(key) != value:
             return False
     return True
+
+
+def _refused_attributes(body: Mapping[str, Any], contact: Mapping[str, Any]) -> list[Any]:
+    """The attribute values a create sent that the created contact does not hold (the server
+    refused them; found when the create's own answer, which names them, was lost)."""
+    held = to_api_shape(contact)["customAttributes"]
+    sent = body.get("customAttributes") or {}
+    return [
+        {"name": name, "value": value}
+        for name, value in sent.items()
+        if value is not None and held.get(name) != value
+    ]
 
 
 class Engine:
@@ -386,18 +406,22 @@ class Engine:
     # -- steps --------------------------------------------------------------------------------
     async def do_step(self, step: StepRow) -> None:
         """Send one step (checking a `pending` one on the server first) and journal it."""
-        if step.state == "pending" and await self._landed(step):
-            self._confirm(step, {"verified": True})
-            return
+        if step.state == "pending":
+            found = await self._landed(step)
+            if found is not None:
+                self._confirm(step, found)
+                return
         for attempt in range(SEND_ATTEMPTS):
             self.journal.mark_step(self.run_id, step.seq, "pending")
             try:
                 result = await self._send(step)
             except (TransportError, ServerError) as exc:
                 # The client gave up, or would not re-send a POST whose fate it cannot know.
-                if attempt + 1 < SEND_ATTEMPTS and await self._landed(step):
-                    self._confirm(step, {"verified": True})
-                    return
+                if attempt + 1 < SEND_ATTEMPTS:
+                    found = await self._landed(step)
+                    if found is not None:
+                        self._confirm(step, found)
+                        return
                 if attempt + 1 >= SEND_ATTEMPTS:
                     raise
                 log.warning("step %s: %s; checking and retrying", step.kind, exc)
@@ -488,35 +512,44 @@ class Engine:
         contact = await self.client.update_contact(p["contact_id"], body)
         return {**contact, "_note": note}
 
-    async def _landed(self, step: StepRow) -> bool:
-        """Whether an unconfirmed step already took effect on the server."""
+    async def _landed(self, step: StepRow) -> Any | None:
+        """What an unconfirmed step left on the server when it took effect, else None.
+
+        What is returned is journaled as the step's answer, so it must carry what undo and the
+        cache patch need: the contact as it is now for an update (its after-image), the
+        re-created contact (its new id, and the attribute values the server did not keep).
+        """
         p = step.payload
         try:
             if step.kind == "update":
                 try:
                     contact = await self.client.get_contact(p["contact_id"])
                 except NotFound:
-                    return False
-                return _fields_match(contact, p["body"], self.attributes_update)
+                    return None
+                if _fields_match(contact, p["body"], self.attributes_update):
+                    return {**contact, "_verified": True}
+                return None
             if step.kind == "delete":
                 try:
                     await self.client.get_contact(p["contact_id"])
                 except NotFound:
-                    return True
-                return False
+                    return {"verified": True}
+                return None
             if step.kind == "create":
                 found = await self.find_created(p["body"])
-                if found is not None:
-                    self.journal.map_id(self.run_id, p["old_id"], str(found["id"]))
-                    return True
-                return False
+                if found is None:
+                    return None
+                self.journal.map_id(self.run_id, p["old_id"], str(found["id"]))
+                refused = _refused_attributes(p["body"], found)
+                extra = {"_attributeErrors": refused} if refused else {}
+                return {**found, "_verified": True, **extra}
             if step.kind == "create_attribute_def":
                 names = {str(d.get("name")) for d in await self.client.list_attribute_defs()}
-                return p["name"] in names
+                return {"verified": True} if p["name"] in names else None
         except (TransportError, ServerError):
-            return False
+            return None
         # membership add/remove: sending twice has the effect of sending once
-        return False
+        return None
 
     async def find_created(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """A live contact with exactly this phone and these names (a create that landed)."""

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from gomoq.plan.engine import Engine
 
 BULK = ("flag", "set_attribute")
+UNCHANGED = "already had this value"  # the message of a bulk unit that sent nothing
+UNRECORDED = "unrecorded"  # undo unit of a change whose after-image the journal lacks
 
 
 def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None, dict[str, Any]]]:
@@ -54,9 +56,20 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
         if unit.kind in BULK:
             cid = str(unit.contact_id)
             before, after = images.get(cid, ({}, None))
-            if unit.state != "done" or after is None:
+            if unit.state != "done" or unit.message == UNCHANGED:
                 continue
             attr = unit.data["attribute"]
+            if after is None:
+                # The run changed this contact but kept no after-image to check it against:
+                # never skip it in silence (the undo run names it and does not end well).
+                data = {
+                    "id": f"undo-{unit.action_id}",
+                    "contacts": [cid],
+                    "attribute": attr,
+                    "value": unit.data.get("value"),
+                }
+                units.append((data["id"], UNRECORDED, cid, data))
+                continue
             old = to_api_shape(before)["customAttributes"].get(attr)
             data = {
                 "id": f"undo-{unit.action_id}",
@@ -109,6 +122,20 @@ def _create_body(before: dict[str, Any]) -> dict[str, Any]:
     if attrs:
         body["customAttributes"] = attrs
     return body
+
+
+async def prepare_unrecorded(
+    engine: Engine, unit: ActionRow
+) -> tuple[dict[str, dict[str, Any]], list[st.Step]]:
+    """A change the applied run made without recording its after-image cannot be undone
+    safely (a colleague's later edit could not be told from ours): say so, send nothing."""
+    from gomoq.plan.engine import UnitConflict
+
+    data = unit.data
+    raise UnitConflict(
+        f"contact {unit.contact_id} was not undone: the run kept no record of it after setting "
+        f"{data['attribute']}={data['value']!r}; check that contact and fix it by hand"
+    )
 
 
 async def prepare_restore(

@@ -20,7 +20,7 @@ from gomoq.plan.cachepatch import shared_phones
 from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
 from gomoq.plan.model import MergeAction, Plan, PlanError, action_to_dict
-from gomoq.plan.undo import prepare_restore, undo_units
+from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, undo_units
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.services.decisions import release_run, release_sentence
 
@@ -93,7 +93,10 @@ def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool)
     assert run is not None
     counts = journal.counts(run_id)
     done = counts.get("done", 0)
-    conflicts = counts.get("conflict", 0)
+    not_undone = sum(
+        1 for a in journal.actions(run_id, states=("conflict",)) if a.kind == UNRECORDED
+    )
+    conflicts = counts.get("conflict", 0) - not_undone
     failed = counts.get("failed", 0)
     pending = sum(v for k, v in counts.items() if k not in jr.ACTION_FINAL)
     if cancelled:
@@ -101,7 +104,7 @@ def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool)
     elif pending:
         state = "running"
     else:
-        state = "done" if not (conflicts or failed) else "partial"
+        state = "done" if not (conflicts or failed or not_undone) else "partial"
     journal.set_run_state(run_id, state, finished=state in ("done", "partial"))
     messages = [
         f"{a.action_id}{f' ({a.contact_id})' if a.contact_id else ''}: {a.state}: {a.message}"
@@ -118,6 +121,7 @@ def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool)
         pending=pending,
         messages=messages,
         requests=requests,
+        not_undone=not_undone,
     )
 
 
@@ -149,7 +153,7 @@ async def _drive(
             should_cancel=should_cancel,
             cache_lookup=_cache_lookup(profile),
             shared_phones=shared_phones(profile.name),
-            preparers={"restore": prepare_restore},
+            preparers={"restore": prepare_restore, UNRECORDED: prepare_unrecorded},
             concurrency=concurrency,
         )
         try:

@@ -1,0 +1,141 @@
+"""Undo never claims more than it did (issue 13, items 1 and 2): a step confirmed after a
+garbled or lost answer still leaves the after-image undo needs, a unit undo cannot do is named
+and makes the run fail, and the cache patch after a resume holds every contact re-created."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from gomoq.api import ApiError
+from gomoq.config import Profile
+from gomoq.plan import journal as jr
+from gomoq.plan.engine import RunResult
+from gomoq.plan.model import DeleteAction, FlagAction, Plan
+from gomoq.sandbox.settings import Faults
+from gomoq.services import plan as svc
+
+from .conftest import Server, api_contact
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's backoff in milliseconds, not seconds (the faults here strike often)."""
+    import gomoq.api
+
+    real = gomoq.api.open_client
+
+    def fast(profile: Profile, **overrides: object) -> Any:
+        quick = {"backoff_base": 0.01, "backoff_cap": 0.05, "retry_after_cap": 0.05}
+        return real(profile, **{**quick, **overrides})
+
+    monkeypatch.setattr(gomoq.api, "open_client", fast)
+
+
+def _until_done(profile: Profile, run: RunResult) -> RunResult:
+    while not run.ok:
+        run = svc.resume(profile, run.run_id)
+    return run
+
+
+def _apply_tolerant(profile: Profile, plan: Plan) -> str:
+    """Apply under faults; a crash mid-run (a garbled read) leaves a run to resume."""
+    try:
+        return svc.apply(profile, plan).run_id
+    except ApiError:
+        runs = svc.history(profile)
+        return runs[0].run_id
+
+
+def _by_id(monkeypatch: pytest.MonkeyPatch, server: Server, ids: list[str]) -> None:
+    """Before-images from a 'cache' that is always up to date (read without the API, so no
+    fault strikes it), and every phone shared with someone outside the plan, so each flag is
+    an update by id (the path of a household number)."""
+    shared = {str(api_contact(server.app, c)["primaryPhone"]): [c, "someone-else"] for c in ids}
+
+    def lookup(wanted: Sequence[str]) -> Mapping[str, dict[str, Any]]:
+        return {c: {**api_contact(server.app, c), "_memberships": []} for c in wanted}
+
+    monkeypatch.setattr(svc, "_cache_lookup", lambda _profile: lookup)
+    monkeypatch.setattr(svc, "shared_phones", lambda _name: shared)
+
+
+def test_flag_verified_after_garbled_answer_is_undone(
+    profile: Profile, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flags written one by one by id, half the answers garbled: the resumed run confirms the
+    garbled ones by re-reading the contact, and undo removes every flag."""
+    ids = server.live_ids()[:40]
+    plan = Plan("test", [FlagAction("f1", tuple(ids), value="x")])
+    _by_id(monkeypatch, server, ids)
+    server.app.sandbox.settings.faults = Faults(malformed_rate=0.5, seed=5)
+    server.app.sandbox.reseed(5)
+    run_id = _apply_tolerant(profile, plan)
+    server.app.sandbox.settings.faults = Faults()
+    applied = svc.resume(profile, run_id)
+    assert applied.ok, applied.messages
+    assert all(server.contact(c)["custom_attributes"].get("dq_flag") == "x" for c in ids)
+    undone = svc.undo(profile, run_id)
+    assert (undone.done, undone.conflicts, undone.failed) == (len(ids), 0, 0), undone.messages
+    left = [c for c in ids if "dq_flag" in server.contact(c)["custom_attributes"]]
+    assert left == []
+
+
+def test_undo_names_a_change_without_after_image(profile: Profile, server: Server) -> None:
+    """A done change the journal has no after-image for (an older journal, a lost answer) is
+    never skipped in silence: the undo run names it, counts it and does not end well."""
+    ids = server.live_ids()[:3]
+    applied = svc.apply(profile, Plan("test", [FlagAction("f1", tuple(ids), value="x")]))
+    assert applied.ok
+    journal = jr.Journal(jr.connect())
+    journal.set_after(applied.run_id, ids[1], None)
+    undone = svc.undo(profile, applied.run_id)
+    assert (undone.done, undone.not_undone, undone.conflicts) == (2, 1, 0)
+    assert not undone.ok and undone.state == "partial"
+    assert any(ids[1] in m and "not undone" in m for m in undone.messages)
+    assert "1 not undone" in undone.headline()
+    assert server.contact(ids[1])["custom_attributes"].get("dq_flag") == "x"
+
+
+def _cached_ids() -> set[str]:
+    from gomoq.cache.store import Snapshot
+
+    return set(Snapshot.open("test").scan("contacts").select("id").collect()["id"].to_list())
+
+
+def _live_ids(server: Server) -> set[str]:
+    rows = server.conn.execute("SELECT id FROM contacts WHERE deleted_at IS NULL")
+    return {str(r[0]) for r in rows}
+
+
+def test_cache_after_undo_under_lost_answers_holds_recreated(
+    profile: Profile, server: Server
+) -> None:
+    """Deletes undone while answers are lost after the server acted: every re-created contact
+    reaches the cache (the patch after each resume is what the journal knows), and a value
+    the server refuses to take back is named even when the create's own answer was lost."""
+    from gomoq.services.sync import sync
+
+    sync(profile, client_options={"backoff_base": 0.01, "backoff_cap": 0.05})
+    restorable = set(server.live_ids(restorable=True))
+    unrestorable = [c for c in server.live_ids() if c not in restorable][:2]
+    assert unrestorable, "the generated organisation has values the server refuses today"
+    targets = [*server.live_ids(restorable=True)[:10], *unrestorable]
+    plan = Plan("test", [DeleteAction("d1", tuple(targets))])
+    sandbox = server.app.sandbox
+    sandbox.settings.faults = Faults(error_rate=0.25, phase="after", seed=7)
+    sandbox.reseed(7)
+    applied = _until_done(profile, svc.apply(profile, plan))
+    assert _cached_ids() == _live_ids(server)
+    sandbox.settings.faults = Faults(error_rate=0.25, drop_rate=0.1, phase="after", seed=9)
+    sandbox.reseed(9)
+    undone = svc.undo(profile, applied.run_id)
+    while undone.failed or undone.pending:
+        undone = svc.resume(profile, undone.run_id)
+    sandbox.settings.faults = Faults()
+    assert len(_live_ids(server)) == 300
+    assert _cached_ids() == _live_ids(server)
+    for cid in unrestorable:
+        assert any(cid in m and "refused to restore" in m for m in undone.messages), cid
