@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "apply": "gomoq.cli.plan_cmd:apply",
     "history": "gomoq.cli.plan_cmd:history",
     "undo": "gomoq.cli.plan_cmd:undo",
+    "export": "gomoq.cli.export_cmd:export",
 }
 
 log = logging.getLogger("gomoq")

@@ -79,12 +79,10 @@ class Selection:
     def vocabulary(self) -> Vocabulary:
         """Attribute and audience names of the snapshot, the region and "now"."""
         if self._vocabulary is None:
-            defined = self.tables.attribute_defs.select("name").collect().to_series()
-            used = self.tables.attributes.select(pl.col("name").unique()).collect().to_series()
-            names = sorted({str(n) for n in (*defined.to_list(), *used.to_list()) if n})
+            names = attribute_names(self.tables)
             audiences = self.tables.audiences.select("name", "id").collect()
             self._vocabulary = Vocabulary(
-                attributes=tuple(names),
+                attributes=names,
                 audiences={str(n): str(i) for n, i in audiences.iter_rows() if n is not None},
                 region=self.settings.region,
                 now=self.settings.today(),
@@ -231,6 +229,13 @@ class Selection:
     def with_findings(self, findings: FindingsFn | None) -> None:
         """Use `findings` from now on (the app's findings change after a check run)."""
         self._findings = findings
+
+
+def attribute_names(tables: CheckInput) -> tuple[str, ...]:
+    """Every attribute name of a snapshot: defined ones and those contacts carry, sorted."""
+    defined = tables.attribute_defs.select("name").collect().to_series()
+    used = tables.attributes.select(pl.col("name").unique()).collect().to_series()
+    return tuple(sorted({str(n) for n in (*defined.to_list(), *used.to_list()) if n}))
 
 
 def selection_for(snapshot: Any, settings: CheckSettings, **kwargs: Any) -> Selection:
