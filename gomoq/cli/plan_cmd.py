@@ -90,9 +90,10 @@ FORMAT = click.option(
     "rules",
     multiple=True,
     metavar="RULE",
-    help="Build the plan from findings by RULE (repeatable), e.g. "
-    "merge-exact:confidence>=0.9:survivor=most-complete, flag-invalid-phones, "
-    "flag-repeated-failures.",
+    help="Build the plan from findings by RULE[:key=value...] (repeatable): merge-exact, "
+    "normalise-phones, flag-invalid-phones, delete-invalid-phones, flag-repeated-failures, "
+    "flag-inactive, remove-inactive-from-audiences, delete-inactive; e.g. "
+    "'merge-exact:confidence>=0.9:survivor=most-complete' (quoted: >= is a shell redirection).",
 )
 @click.option(
     "-o",
@@ -117,7 +118,14 @@ def plan(
     from gomoq.services import plan as svc
 
     profile = load_profile_or_exit(profile_name)
-    made = svc.plan_from_decisions(profile) if from_decisions else svc.plan_auto(profile, rules)
+    notes: list[str] = []
+    made = (
+        svc.plan_from_decisions(profile)
+        if from_decisions
+        else svc.plan_auto(profile, rules, notes=notes)
+    )
+    for note in notes:
+        click.echo(note, err=True)
     if output is None:
         click.echo(made.to_json(), nl=False)
     else:

@@ -1,15 +1,27 @@
 """Plans without a human in the loop: from recorded decisions, or from findings by rules.
 
-Rules for `gomoq plan --auto RULE...` (parts separated by `:`):
+The rules of `gomoq plan --auto RULE...` and their options are listed in `gomoq.plan.rules`;
+here each becomes actions:
 
-- `merge-exact[:confidence>=X][:survivor=most-complete|most-recent|most-answered]`: every exact
-  duplicate cluster (same E.164) whose confidence is at least X (default 0.9) becomes one merge;
-  the survivor is the member with the most filled fields and attributes (default), the most
-  recently updated one, or the one with the most answered calls; ties go to the oldest id order;
-- `flag-invalid-phones[:attribute=A][:value=V]`: flag contacts with an invalid phone
-  (`dq_flag = "invalid_phone"` by default);
-- `flag-repeated-failures[:attribute=A][:value=V]`: flag contacts whose calls keep failing
-  (`dq_flag = "repeated_failures"`).
+- `merge-exact`: every exact duplicate cluster (same E.164) whose confidence is at least X
+  becomes one merge; the survivor is chosen by `survivor=` (see `choose_survivor`);
+- `normalise-phones`: one `set_phone` per valid phone stored in another form than its E.164.
+  A contact whose E.164 number another live contact also holds (in any form) is left out and
+  reported in the plan's notes: the two are duplicates, for `merge-exact` or the review, and a
+  rewrite would be refused (409) or, worse, could not be undone exactly;
+- `flag-invalid-phones` / `delete-invalid-phones`: phones findings `invalid_number` and
+  `impossible_length` at or above `severity=` (default warn);
+- `flag-repeated-failures`: call-failures findings at or above `severity=` (default warn: an
+  info-level finding such as a single unanswered call is left alone);
+- `flag-inactive` / `remove-inactive-from-audiences` / `delete-inactive`: contacts called at
+  least once with no answered call for `days=` days (default: the profile's
+  `checks.inactivity.inactive_days`, 90), from `gomoq.checks.inactivity.engagement`.
+
+**The flag model: one attribute per reason.** Each flag rule writes its own attribute
+(`dq_invalid_phone=true`, `dq_repeated_failures=true`, `is_active=false`), so two rules flagging
+one contact never overwrite each other and undo puts back exactly the value each attribute had.
+Two actions of one plan that would write different values to the same attribute of the same
+contact are refused when the plan is made (`UsageError`): give one of them `attribute=`.
 
 Every plan carries the fingerprints of its contacts as the local cache holds them: the version
 the operator (or the cron job) looked at.
@@ -20,7 +32,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -38,47 +50,23 @@ from gomoq.plan.model import (
     Plan,
     RemoveFromAudiencesAction,
     SetAttributeAction,
+    SetPhoneAction,
 )
+from gomoq.plan.rules import RULES, SEVERITIES, SURVIVOR_RULES, Rule, parse_rule
 
-SURVIVOR_RULES = ("most-complete", "most-recent", "most-answered")
-RULES = ("merge-exact", "flag-invalid-phones", "flag-repeated-failures")
+__all__ = [
+    "RULES",
+    "SURVIVOR_RULES",
+    "AutoInput",
+    "Rule",
+    "auto_plan",
+    "check_flag_collisions",
+    "choose_survivor",
+    "from_decisions",
+    "parse_rule",
+]
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A parsed `--auto` rule."""
-
-    name: str
-    confidence: float = 0.9
-    survivor: str = "most-complete"
-    attribute: str = "dq_flag"
-    value: Any = None
-
-
-def parse_rule(text: str) -> Rule:
-    """Parse one rule, or raise `UsageError` naming what is wrong."""
-    name, *parts = text.strip().split(":")
-    if name not in RULES:
-        raise UsageError(f"Unknown rule {name!r}; rules are {', '.join(RULES)}.")
-    opts: dict[str, Any] = {}
-    for part in parts:
-        if part.startswith("confidence>="):
-            try:
-                opts["confidence"] = float(part.split(">=", 1)[1])
-            except ValueError:
-                raise UsageError(f"Rule {text!r}: confidence needs a number.") from None
-        elif "=" in part:
-            key, value = part.split("=", 1)
-            if key not in ("survivor", "attribute", "value"):
-                raise UsageError(f"Rule {text!r}: unknown option {key!r}.")
-            opts[key] = value
-        else:
-            raise UsageError(f"Rule {text!r}: cannot read {part!r}.")
-    if opts.get("survivor", "most-complete") not in SURVIVOR_RULES:
-        raise UsageError(f"Rule {text!r}: survivor must be one of {', '.join(SURVIVOR_RULES)}.")
-    if "value" in opts and opts["value"] in ("true", "false"):
-        opts["value"] = opts["value"] == "true"
-    return Rule(name, **opts)
+INVALID_PHONE_KINDS = ("invalid_number", "impossible_length")
 
 
 def _completeness(contact: Mapping[str, Any]) -> int:
@@ -124,69 +112,185 @@ def _answered(profile: str) -> dict[str, int]:
     return dict(zip(counts["contact_id"].to_list(), counts["len"].to_list(), strict=True))
 
 
-def auto_plan(profile: Profile, rules: Sequence[str]) -> Plan:
-    """A plan from the current findings (`gomoq.services.checks.run_checks`) by `rules`."""
+@dataclass
+class AutoInput:
+    """What the rules read, computed by the caller (`gomoq.services.plan.plan_auto`).
+
+    `findings`: every check's findings with their `decision` column; `phones`: every live
+    contact's `id`, `primary_phone`, `e164`, `valid` (`CheckInput.contact_phones`); `bands`:
+    `gomoq.checks.inactivity.engagement`; `inactive_days`: the profile's threshold.
+    """
+
+    findings: pl.DataFrame
+    phones: pl.DataFrame | None = None
+    bands: pl.DataFrame | None = None
+    inactive_days: int = 90
+    notes: list[str] = field(default_factory=list)
+
+
+def _at_least(severity: str) -> pl.Expr:
+    wanted = list(SEVERITIES[SEVERITIES.index(severity) :])
+    return pl.col("severity").is_in(wanted)
+
+
+def _ids(frame: pl.DataFrame) -> list[str]:
+    return sorted(set(frame["contact_id"].drop_nulls().to_list()))
+
+
+def _invalid_phone_ids(findings: pl.DataFrame, rule: Rule) -> list[str]:
+    frame = findings.filter(
+        (pl.col("check") == "phones")
+        & pl.col("kind").is_in(INVALID_PHONE_KINDS)
+        & _at_least(str(rule.get("severity")))
+    )
+    return _ids(frame)
+
+
+def _inactive_ids(data: AutoInput, rule: Rule) -> list[str]:
+    days = int(rule.get("days") or data.inactive_days)
+    if data.bands is None:
+        return []
+    decided = set(
+        data.findings.filter((pl.col("check") == "inactivity") & pl.col("decision").is_not_null())[
+            "contact_id"
+        ].to_list()
+        if "decision" in data.findings.columns
+        else []
+    )
+    frame = data.bands.filter((pl.col("attempts") > 0) & (pl.col("days") >= days))
+    return [c for c in _ids(frame) if c not in decided]
+
+
+def _normalise_phones(data: AutoInput, undecided: pl.DataFrame) -> tuple[dict[str, str], int]:
+    """contact id → E.164 for every undecided `non_e164` finding whose E.164 number no other
+    live contact holds; and how many were left out as duplicates."""
+    if data.phones is None:
+        return {}, 0
+    wanted = set(
+        undecided.filter((pl.col("check") == "phones") & (pl.col("kind") == "non_e164"))[
+            "contact_id"
+        ].to_list()
+    )
+    valid = data.phones.filter(pl.col("valid").fill_null(False) & pl.col("e164").is_not_null())
+    holders = valid.group_by("e164").agg(pl.len().alias("holders"))
+    frame = valid.join(holders, on="e164", how="left").filter(
+        pl.col("id").is_in(list(wanted)) & (pl.col("primary_phone") != pl.col("e164"))
+    )
+    alone = frame.filter(pl.col("holders") == 1)
+    phones = dict(zip(alone["id"].to_list(), alone["e164"].to_list(), strict=True))
+    return dict(sorted(phones.items())), frame.height - alone.height
+
+
+def _flag(rule: Rule, ids: Sequence[str], n: int) -> FlagAction:
+    value = rule.get("value")
+    return FlagAction(
+        f"{rule.name}-{n}",
+        tuple(ids),
+        attribute=str(rule.get("attribute")),
+        value=value,
+        attribute_type="boolean" if isinstance(value, bool) else "text",
+    )
+
+
+def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
+    """A plan from the current findings by `rules` (parsed first: a bad rule changes nothing).
+
+    Actions come merges first, then phone rewrites, flags, audience removals and deletions; the
+    engine runs them so that none conflicts with another of the same plan.
+    """
     parsed = [parse_rule(r) for r in rules]
     if not parsed:
         raise UsageError("Give at least one rule, e.g. --auto flag-invalid-phones.")
-    from gomoq.services.checks import run_checks
-
-    findings: pl.DataFrame = run_checks(profile).findings
+    findings = data.findings
     if "decision" in findings.columns:  # what the operator already decided is not redone
         findings = findings.filter(pl.col("decision").is_null())
     actions: list[Action] = []
     clusters: list[tuple[Rule, list[str]]] = []
     for rule in parsed:
+        n = len(actions) + 1
         if rule.name == "merge-exact":
             dup = findings.filter(
                 (pl.col("check") == "duplicates")
                 & pl.col("kind").str.contains("exact")
-                & (pl.col("confidence").fill_null(0.0) >= rule.confidence)
+                & (pl.col("confidence").fill_null(0.0) >= float(rule.get("confidence")))
                 & pl.col("cluster_id").is_not_null()
             )
             grouped = dup.group_by("cluster_id").agg(pl.col("contact_id").unique().sort())
             for cid_list in grouped.sort("cluster_id")["contact_id"].to_list():
                 if len(cid_list) > 1:
                     clusters.append((rule, list(cid_list)))
-        else:
-            check = "phones" if rule.name == "flag-invalid-phones" else "call_failures"
-            frame = findings.filter(pl.col("check") == check)
-            if check == "phones":
-                frame = frame.filter(
-                    pl.col("kind").str.contains("invalid|impossible")
-                    | (pl.col("severity") == "error")
+        elif rule.name == "normalise-phones":
+            phones, shared = _normalise_phones(data, findings)
+            if phones:
+                actions.append(SetPhoneAction(f"{rule.name}-{n}", tuple(phones), phones))
+            if shared:
+                data.notes.append(
+                    f"normalise-phones: {shared} contacts left as they are: another live contact "
+                    "holds the same number (duplicates: merge-exact or the Duplicates screen)"
                 )
-            ids = sorted(set(frame["contact_id"].drop_nulls().to_list()))
-            default = "invalid_phone" if check == "phones" else "repeated_failures"
-            value = default if rule.value is None else rule.value
+        elif rule.name in ("flag-invalid-phones", "delete-invalid-phones"):
+            ids = _invalid_phone_ids(findings, rule)
+            if ids and rule.name.startswith("flag"):
+                actions.append(_flag(rule, ids, n))
+            elif ids:
+                actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
+        elif rule.name == "flag-repeated-failures":
+            frame = findings.filter(
+                (pl.col("check") == "call_failures") & _at_least(str(rule.get("severity")))
+            )
+            ids = _ids(frame)
             if ids:
-                kind = "boolean" if isinstance(value, bool) else "text"
-                actions.append(
-                    FlagAction(
-                        f"{rule.name}-{len(actions) + 1}",
-                        tuple(ids),
-                        attribute=rule.attribute,
-                        value=value,
-                        attribute_type=kind,
-                    )
-                )
+                actions.append(_flag(rule, ids, n))
+        else:  # the inactivity rules
+            ids = _inactive_ids(data, rule)
+            if not ids:
+                continue
+            if rule.name == "flag-inactive":
+                actions.append(_flag(rule, ids, n))
+            elif rule.name == "delete-inactive":
+                actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
+            else:
+                auds = rule.get("audiences")
+                actions.append(RemoveFromAudiencesAction(f"{rule.name}-{n}", tuple(ids), auds))
+    check_flag_collisions(actions)
     all_ids = sorted(
         {c for _r, ids in clusters for c in ids} | {c for a in actions for c in a.contact_ids()}
     )
     fingerprints, contacts = _fingerprints(profile.name, all_ids)
     answered = (
-        _answered(profile.name) if any(r.survivor == "most-answered" for r, _ in clusters) else {}
+        _answered(profile.name)
+        if any(r.get("survivor") == "most-answered" for r, _ in clusters)
+        else {}
     )
+    merges: list[Action] = []
     taken: set[str] = set()
     for n, (rule, ids) in enumerate(clusters, 1):
         ids = [c for c in ids if c not in taken]
         if len(ids) < 2:
             continue
-        survivor = choose_survivor(ids, contacts, rule.survivor, answered)
+        survivor = choose_survivor(ids, contacts, str(rule.get("survivor")), answered)
         taken.update(ids)
         losers = tuple(c for c in ids if c != survivor)
-        actions.append(MergeAction(f"merge-{n}", survivor, losers))
-    return Plan(profile=profile.name, actions=actions, fingerprints=fingerprints)
+        merges.append(MergeAction(f"merge-{n}", survivor, losers))
+    return Plan(profile=profile.name, actions=merges + actions, fingerprints=fingerprints)
+
+
+def check_flag_collisions(actions: Sequence[Action]) -> None:
+    """Refuse two actions writing different values to one attribute of one contact."""
+    written: dict[tuple[str, str], tuple[str, str]] = {}
+    for action in actions:
+        if not isinstance(action, FlagAction | SetAttributeAction):
+            continue
+        value = json.dumps(action.value, sort_keys=True)
+        for cid in action.contacts:
+            key = (cid, action.attribute)
+            seen = written.setdefault(key, (action.id, value))
+            if seen[1] != value:
+                raise UsageError(
+                    f"Actions {seen[0]} and {action.id} both write attribute "
+                    f"{action.attribute!r} on contact {cid} with different values; give one of "
+                    "them another attribute (e.g. attribute=dq_other)."
+                )
 
 
 def _payload(raw: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from gomoq.plan.model import (
     Plan,
     RemoveFromAudiencesAction,
     SetAttributeAction,
+    SetPhoneAction,
 )
 
 Lookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
@@ -60,6 +61,12 @@ def describe_plan(plan: Plan, lookup: Lookup | None = None) -> list[DiffRow]:
                 )
                 rows.append(
                     DiffRow(action.id, action.kind, cid, action.attribute, before, action.value)
+                )
+        elif isinstance(action, SetPhoneAction):
+            for cid in action.contacts:
+                before = to_api_shape(known[cid]).get("primaryPhone") if cid in known else UNKNOWN
+                rows.append(
+                    DiffRow(action.id, action.kind, cid, "primaryPhone", before, action.phones[cid])
                 )
         elif isinstance(action, RemoveFromAudiencesAction):
             for cid in action.contacts:

@@ -28,6 +28,7 @@ from typing import Any
 
 from gomoq.api import ApiError, Conflict, GomobileClient, NotFound, ServerError, TransportError
 from gomoq.errors import Cancelled
+from gomoq.plan import phone_steps
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
@@ -69,6 +70,8 @@ class RunResult:
     requests: int = 0
     dry_run: bool = False
     not_undone: int = 0  # undo units the journal could not support (named in `messages`)
+    # actions done but whose new phone another live contact already held (see phone_steps)
+    duplicates: int = 0
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,14 @@ class RunResult:
             "running": "stopped before the end",
         }.get(self.state, self.state)
         parts = [_count(self.done, "action") + " done"]
+        if self.duplicates:
+            parts.append(
+                f"{_count(self.duplicates, 'contact')} kept its phone: another live contact "
+                "holds that E.164 number (duplicates, proposed for merging at the next check)"
+                if self.duplicates == 1
+                else f"{self.duplicates} contacts kept their phones: other live contacts hold "
+                "those E.164 numbers (duplicates, proposed for merging at the next check)"
+            )
         if self.conflicts:
             what = "a conflict" if self.conflicts == 1 else "conflicts"
             parts.append(f"{self.conflicts} skipped as {what} (changed since review)")
@@ -401,6 +412,8 @@ class Engine:
         if unit.kind == "remove_from_audiences":
             only = data.get("audiences")
             return images, st.remove_steps(cid, members.get(cid, []), only), []
+        if unit.kind == "set_phone":
+            return images, phone_steps.set_phone_steps(cid, live[cid], str(data["phone"])), []
         raise UnitConflict(f"unknown action kind {unit.kind}")
 
     # -- steps --------------------------------------------------------------------------------
@@ -501,16 +514,17 @@ class Engine:
         p = step.payload
         phone = p["body"]["primaryPhone"]
         body = {k: v for k, v in p["body"].items() if k != "primaryPhone"}
-        note = (
-            f"contact {p['contact_id']} keeps its phone: {phone} belongs to another contact "
-            f"({exc.message.rsplit('(', 1)[-1].rstrip(').')})"
-        )
+        owner = phone_steps.phone_owner(exc.message)
+        marks = {
+            "_note": phone_steps.duplicate_note(p["contact_id"], phone, owner),
+            phone_steps.DUPLICATE_OF: owner or "?",
+        }
         step.payload = {**p, "body": body}
         self.journal.set_payload(self.run_id, step.seq, step.payload)
         if not body:
-            return {"_note": note}
+            return marks
         contact = await self.client.update_contact(p["contact_id"], body)
-        return {**contact, "_note": note}
+        return {**contact, **marks}
 
     async def _landed(self, step: StepRow) -> Any | None:
         """What an unconfirmed step left on the server when it took effect, else None.

@@ -137,7 +137,33 @@ class RemoveFromAudiencesAction:
         return self.contacts
 
 
-Action = MergeAction | DeleteAction | FlagAction | SetAttributeAction | RemoveFromAudiencesAction
+@dataclass(frozen=True)
+class SetPhoneAction:
+    """Rewrite each contact's stored `primaryPhone` to `phones[contact]` (its E.164 form).
+
+    When another live contact already holds that phone the server refuses (409): the two are
+    duplicates, the contact keeps its phone and the run reports them (see
+    `gomoq.plan.phone_steps`). Step logic: `gomoq.plan.phone_steps`.
+    """
+
+    kind: ClassVar[str] = "set_phone"
+    id: str
+    contacts: tuple[str, ...]
+    phones: dict[str, str] = field(default_factory=dict)
+
+    def contact_ids(self) -> tuple[str, ...]:
+        """Every contact the action touches."""
+        return self.contacts
+
+
+Action = (
+    MergeAction
+    | DeleteAction
+    | FlagAction
+    | SetAttributeAction
+    | RemoveFromAudiencesAction
+    | SetPhoneAction
+)
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
@@ -146,6 +172,7 @@ ACTION_TYPES: dict[str, type[Action]] = {
         FlagAction,
         SetAttributeAction,
         RemoveFromAudiencesAction,
+        SetPhoneAction,
     )
 }
 _TUPLE_FIELDS = {"losers", "contacts", "audiences"}
@@ -227,6 +254,21 @@ def _validate(action: Action, where: str) -> None:
             )
     elif not action.contacts:
         raise PlanError(f"The plan's {where} ({action.kind} {action.id}) lists no contacts.")
+    if isinstance(action, SetPhoneAction):
+        phones = action.phones
+        if not isinstance(phones, dict) or not all(
+            isinstance(v, str) and v.strip() for v in phones.values()
+        ):
+            raise PlanError(
+                f"The plan's {where} (set_phone {action.id}): phones must map contact ids "
+                "to non-empty phone strings."
+            )
+        missing = [c for c in action.contacts if c not in phones]
+        if missing or set(phones) - set(action.contacts):
+            raise PlanError(
+                f"The plan's {where} (set_phone {action.id}) needs exactly one phone per contact "
+                f"({len(missing)} without one)."
+            )
 
 
 @dataclass

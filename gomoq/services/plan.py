@@ -16,10 +16,11 @@ from typing import Any
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
 from gomoq.plan import journal as jr
+from gomoq.plan import phone_steps
 from gomoq.plan.cachepatch import shared_phones
 from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
-from gomoq.plan.model import MergeAction, Plan, PlanError, action_to_dict
+from gomoq.plan.model import MergeAction, Plan, PlanError, SetPhoneAction, action_to_dict
 from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, undo_units
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.services.decisions import release_run, release_sentence
@@ -62,6 +63,18 @@ def expand(plan: Plan) -> list[tuple[str, str, str | None, dict[str, Any]]]:
         data.pop("kind")
         if isinstance(action, MergeAction):
             units.append((action.id, action.kind, action.survivor, data))
+            continue
+        if isinstance(action, SetPhoneAction):  # each unit carries its own phone only
+            data.pop("phones")
+            for cid in action.contact_ids():
+                units.append(
+                    (
+                        action.id,
+                        action.kind,
+                        cid,
+                        {**data, "contacts": [cid], "phone": action.phones[cid]},
+                    )
+                )
             continue
         for cid in action.contact_ids():
             units.append((action.id, action.kind, cid, {**data, "contacts": [cid]}))
@@ -111,10 +124,14 @@ def _result(journal: jr.Journal, run_id: str, *, requests: int, cancelled: bool)
         for a in journal.actions(run_id, states=("conflict", "failed", "done"))
         if a.state != "done" or (a.message and a.message != "already had this value")
     ]
+    duplicates = {
+        s.action_seq for s in journal.steps(run_id) if phone_steps.duplicates_of(s.result)
+    }
     return RunResult(
         run_id,
         str(run["kind"]),
         state,
+        duplicates=len(duplicates),
         done=done,
         conflicts=conflicts,
         failed=failed,
@@ -329,8 +346,31 @@ def plan_from_decisions(profile: Profile) -> Plan:
     return from_decisions(profile)
 
 
-def plan_auto(profile: Profile, rules: Sequence[str]) -> Plan:
-    """A plan built headless from the current findings by `rules` (see `gomoq.plan.auto`)."""
-    from gomoq.plan.auto import auto_plan
+def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = None) -> Plan:
+    """A plan built headless from the current findings by `rules` (see `gomoq.plan.auto`).
 
-    return auto_plan(profile, rules)
+    Every rule is parsed before the checks run: a bad rule or option is one `UsageError` and
+    nothing is read or written. What the plan leaves out on purpose (e.g. phones another
+    contact holds) is appended to `notes`.
+    """
+    from gomoq.checks.base import CheckInput
+    from gomoq.checks.inactivity import engagement
+    from gomoq.plan.auto import AutoInput, auto_plan, parse_rule
+    from gomoq.services.checks import open_snapshot, run_checks_on, settings_for
+
+    parsed = [parse_rule(r) for r in rules]
+    settings = settings_for(profile).pinned()
+    tables = CheckInput.from_snapshot(open_snapshot(profile.name))
+    findings = run_checks_on(tables, settings, profile=profile.name).findings
+    names = {r.name for r in parsed}
+    data = AutoInput(findings, inactive_days=settings.inactivity.inactive_days)
+    if "normalise-phones" in names:
+        data.phones = tables.contact_phones(settings.region).select(
+            "id", "primary_phone", "e164", "valid"
+        )
+    if names & {"flag-inactive", "remove-inactive-from-audiences", "delete-inactive"}:
+        data.bands = engagement(tables, settings)
+    made = auto_plan(profile, rules, data)
+    if notes is not None:
+        notes.extend(data.notes)
+    return made

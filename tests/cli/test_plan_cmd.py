@@ -81,3 +81,25 @@ def test_bad_plan_file_is_one_sentence(tmp_path: Path) -> None:
     result = run("plan", "show", str(path))
     assert status(result) == 2
     assert "version 7" in str(result.exception)
+
+
+def test_unknown_rule_or_option_is_one_sentence_and_writes_nothing(tmp_path: Path) -> None:
+    save_profile(Profile("demo", "https://sandbox.invalid/api", "k" * 20), activate=True)
+    out = tmp_path / "plan.json"
+    cases = {
+        "archive-everything": "the rules are: merge-exact, normalise-phones",
+        "flag-inactive:dayz=90": "the options of flag-inactive are: days",
+        "flag-inactive:days=soon": "days takes a whole number",
+        "normalise-phones:x=1": "rule normalise-phones takes no options",
+        "flag-repeated-failures:severity=loud": "severity takes info, warn or error",
+        "merge-exact:survivor=oldest": "survivor takes most-complete",
+    }
+    for rule, said in cases.items():
+        result = run("plan", "--auto", "flag-invalid-phones", "--auto", rule, "-o", str(out))
+        assert status(result) == 2, (rule, result.output)
+        # the CLI's entry point prints the error's one sentence (`gomoq.cli.main`)
+        said_here = result.output or str(result.exception)
+        assert said in said_here, (rule, said_here)
+        assert "Traceback" not in said_here
+        assert len(said_here.strip().splitlines()) == 1, said_here
+        assert not out.exists()

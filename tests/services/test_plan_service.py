@@ -201,3 +201,27 @@ def test_applied_decisions_leave_the_next_plan_and_undo_reopens_them(synced: Pro
     assert any("2 decision(s) behind run" in m for m in undone.messages), undone.messages
     assert svc.plan_from_decisions(synced).actions == []
     assert decisions.load(connect(), "svc").height == 0
+
+
+def test_normalise_phones_rule(synced: Profile) -> None:
+    from gomoq.phones import reference_row
+    from gomoq.plan.model import SetPhoneAction
+
+    notes: list[str] = []
+    plan = svc.plan_auto(synced, ["normalise-phones"], notes=notes)
+    (action,) = plan.actions
+    assert isinstance(action, SetPhoneAction)
+    contacts = Snapshot.open(synced.name).read("contacts")
+    stored = dict(zip(contacts["id"].to_list(), contacts["primary_phone"].to_list(), strict=True))
+    read = {cid: reference_row(p, "MA") for cid, p in stored.items() if p}
+    e164 = {cid: str(r["e164"]) for cid, r in read.items() if r["valid"]}
+    holders: dict[str, int] = {}
+    for value in e164.values():
+        if value:
+            holders[value] = holders.get(value, 0) + 1
+    for cid, phone in action.phones.items():
+        assert phone == e164[cid] != stored[cid]
+        assert holders[phone] == 1  # a number another contact holds is left to merging
+    left_out = [c for c, p in e164.items() if p != stored[c] and holders[p] > 1]
+    assert left_out and notes and str(len(left_out)) in notes[0]
+    assert set(action.contacts) <= set(plan.fingerprints)
