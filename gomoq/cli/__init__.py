@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "history": "gomoq.cli.plan_cmd:history",
     "undo": "gomoq.cli.plan_cmd:undo",
     "export": "gomoq.cli.export_cmd:export",
+    "import": "gomoq.cli.import_cmd:import_",
 }
 
 log = logging.getLogger("gomoq")

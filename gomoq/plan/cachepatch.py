@@ -145,9 +145,13 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     deleted = {cid for cid, after in afters.items() if after.get("deleted")}
     created: dict[str, dict[str, Any]] = {}
     member_ops: list[tuple[str, str, str]] = []
+    defined: list[dict[str, Any]] = []
     for step in journal.steps(run_id):
         if step.state != "done":
             continue
+        named = isinstance(step.result, dict) and step.result.get("name")
+        if step.kind == "create_attribute_def" and named:  # so the next import sees it
+            defined.append(step.result)
         if step.kind == "create" and isinstance(step.result, dict) and "id" in step.result:
             created[str(step.result["id"])] = step.result
         if step.kind in ("add_members", "remove_members"):
@@ -155,9 +159,14 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
             for cid in step.payload["contact_ids"]:
                 real = mapping.get(cid[4:], cid[4:]) if cid.startswith("new:") else cid
                 member_ops.append((step.kind, step.payload["audience_id"], real))
-    if not (updated or deleted or created or member_ops):
+    if not (updated or deleted or created or member_ops or defined):
         return False
     from gomoq.cache import convert
+
+    def definitions(frame: pl.DataFrame) -> pl.DataFrame:
+        fresh_defs = convert.attribute_defs_frame(defined)
+        kept = frame.filter(~pl.col("name").is_in(fresh_defs["name"].to_list()))
+        return pl.concat([kept, fresh_defs.select(kept.columns)])
 
     changed = sorted(set(updated) | deleted | set(created))
     fresh = _contacts_frame([*updated.values(), *created.values()])
@@ -189,6 +198,8 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
         patch_current(profile, "contacts", contacts)
         patch_current(profile, "attributes", attributes)
         patch_current(profile, "audience_members", members)
+        if defined:
+            patch_current(profile, "attribute_defs", definitions)
     except Exception as exc:  # the server is right whatever happens here; say so and go on
         log.warning("could not patch the cache of %s after run %s: %s", profile, run_id, exc)
         return False

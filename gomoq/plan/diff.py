@@ -13,6 +13,8 @@ from typing import Any
 from gomoq.plan.fingerprint import to_api_shape
 from gomoq.plan.merge import resolve_merge
 from gomoq.plan.model import (
+    CreateContactsAction,
+    DefineAttributeAction,
     DeleteAction,
     FlagAction,
     MergeAction,
@@ -20,6 +22,7 @@ from gomoq.plan.model import (
     RemoveFromAudiencesAction,
     SetAttributeAction,
     SetPhoneAction,
+    UpdateContactsAction,
 )
 
 Lookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
@@ -68,6 +71,15 @@ def describe_plan(plan: Plan, lookup: Lookup | None = None) -> list[DiffRow]:
                 rows.append(
                     DiffRow(action.id, action.kind, cid, "primaryPhone", before, action.phones[cid])
                 )
+        elif isinstance(action, DefineAttributeAction):
+            rows.append(DiffRow(action.id, action.kind, "-", action.name, "undefined", action.type))
+        elif isinstance(action, CreateContactsAction):
+            rows += [
+                DiffRow(action.id, "create", "(new)", "(contact)", None, _short(row))
+                for row in action.rows
+            ]
+        elif isinstance(action, UpdateContactsAction):
+            rows += _update_rows(action, known)
         elif isinstance(action, RemoveFromAudiencesAction):
             for cid in action.contacts:
                 member_of = known.get(cid, {}).get("_memberships")
@@ -86,6 +98,34 @@ def describe_plan(plan: Plan, lookup: Lookup | None = None) -> list[DiffRow]:
                         f"removed from {target}",
                     )
                 )
+    return rows
+
+
+def _short(row: Mapping[str, Any]) -> str:
+    """A new contact in one line: its phone, then its other values."""
+    values = [str(row.get("primaryPhone"))]
+    values += [str(v) for k, v in row.items() if k not in ("primaryPhone", "customAttributes")]
+    values += [f"{k}={v}" for k, v in (row.get("customAttributes") or {}).items()]
+    return ", ".join(values)
+
+
+def _update_rows(
+    action: UpdateContactsAction, known: Mapping[str, dict[str, Any]]
+) -> list[DiffRow]:
+    rows: list[DiffRow] = []
+    for row in action.rows:
+        cid = str(row["contact"])
+        current = to_api_shape(known[cid]) if cid in known else None
+        for name, value in row["set"].items():
+            if name == "customAttributes":
+                for attr, new in value.items():
+                    old = current["customAttributes"].get(attr) if current else UNKNOWN
+                    rows.append(
+                        DiffRow(action.id, "update", cid, f"customAttributes.{attr}", old, new)
+                    )
+                continue
+            old = current.get(name) if current else UNKNOWN
+            rows.append(DiffRow(action.id, "update", cid, name, old, value))
     return rows
 
 

@@ -31,6 +31,7 @@ from gomoq.errors import Cancelled
 from gomoq.plan import phone_steps
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.import_steps import IMPORT_KINDS, run_import
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
@@ -203,8 +204,12 @@ class Engine:
         todo = [u for u in units if u.state not in ("done", "conflict")]
         self._finished = self._total - len(todo)
         self._report()
+        imports = [u for u in todo if u.kind in IMPORT_KINDS]
         bulk = [u for u in todo if u.kind in BULK_KINDS]
-        single = [u for u in todo if u.kind not in BULK_KINDS]
+        single = [u for u in todo if u.kind not in BULK_KINDS and u.kind not in IMPORT_KINDS]
+        if imports:  # definitions before anything writes their values
+            await run_import(self, imports)
+        check_cancel(self.should_cancel)
         if bulk:
             await self._run_bulk(bulk)
         check_cancel(self.should_cancel)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from gomoq.api.contract import ATTRIBUTE_TYPES
 from gomoq.errors import UsageError
 
 PLAN_VERSION = 1
@@ -156,6 +157,53 @@ class SetPhoneAction:
         return self.contacts
 
 
+@dataclass(frozen=True)
+class DefineAttributeAction:
+    """Define custom attribute `name` (its slug) of `type` unless the organisation has it
+    (then it must have that type). Imports put these first: values of an undefined attribute
+    would be refused."""
+
+    kind: ClassVar[str] = "define_attribute"
+    id: str
+    name: str
+    type: str = "text"
+
+    def contact_ids(self) -> tuple[str, ...]:
+        """None: a definition touches no contact."""
+        return ()
+
+
+@dataclass(frozen=True)
+class CreateContactsAction:
+    """Create one contact per row (an API body whose `primaryPhone` is E.164), by
+    `POST /contact/upsert` in batches of `batch_size` (`gomoq.plan.import_steps`)."""
+
+    kind: ClassVar[str] = "create_contacts"
+    id: str
+    rows: tuple[dict[str, Any], ...]
+    batch_size: int = 500
+
+    def contact_ids(self) -> tuple[str, ...]:
+        """None yet: the contacts get their ids when they are created."""
+        return ()
+
+
+@dataclass(frozen=True)
+class UpdateContactsAction:
+    """Write each row's `set` (standard fields, and `customAttributes` holding only the keys
+    that change) on contact `contact`, whose phone as stored is `phone`: by upsert when no
+    other live contact holds that phone, else by id."""
+
+    kind: ClassVar[str] = "update_contacts"
+    id: str
+    rows: tuple[dict[str, Any], ...]
+    batch_size: int = 500
+
+    def contact_ids(self) -> tuple[str, ...]:
+        """Every contact the action writes."""
+        return tuple(str(r["contact"]) for r in self.rows)
+
+
 Action = (
     MergeAction
     | DeleteAction
@@ -163,6 +211,9 @@ Action = (
     | SetAttributeAction
     | RemoveFromAudiencesAction
     | SetPhoneAction
+    | DefineAttributeAction
+    | CreateContactsAction
+    | UpdateContactsAction
 )
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
@@ -173,9 +224,15 @@ ACTION_TYPES: dict[str, type[Action]] = {
         SetAttributeAction,
         RemoveFromAudiencesAction,
         SetPhoneAction,
+        DefineAttributeAction,
+        CreateContactsAction,
+        UpdateContactsAction,
     )
 }
 _TUPLE_FIELDS = {"losers", "contacts", "audiences"}
+_ROW_FIELDS = {"rows"}
+
+MAX_BATCH = 1000
 
 
 def now_iso() -> str:
@@ -215,6 +272,10 @@ def action_from_dict(data: Mapping[str, Any], where: str = "action") -> Action:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise PlanError(f"The plan's {where} ({kind}): {name} must be a list of ids.")
             value = tuple(value)
+        if name in _ROW_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise PlanError(f"The plan's {where} ({kind}): {name} must be a list of objects.")
+            value = tuple(value)
         kwargs[name] = value
     try:
         action = cls(**kwargs)
@@ -252,6 +313,8 @@ def _validate(action: Action, where: str) -> None:
                 f"The plan's {where} (merge {action.id}) chooses unknown fields: "
                 f"{', '.join(sorted(bad))}."
             )
+    elif isinstance(action, DefineAttributeAction | CreateContactsAction | UpdateContactsAction):
+        _validate_import(action, where)
     elif not action.contacts:
         raise PlanError(f"The plan's {where} ({action.kind} {action.id}) lists no contacts.")
     if isinstance(action, SetPhoneAction):
@@ -271,6 +334,33 @@ def _validate(action: Action, where: str) -> None:
             )
 
 
+def _validate_import(
+    action: DefineAttributeAction | CreateContactsAction | UpdateContactsAction, where: str
+) -> None:
+    name = f"The plan's {where} ({action.kind} {action.id})"
+    if isinstance(action, DefineAttributeAction):
+        if action.type not in ATTRIBUTE_TYPES:
+            raise PlanError(f"{name} has unknown attribute type {action.type!r}.")
+        if not isinstance(action.name, str) or not action.name:
+            raise PlanError(f"{name} names no attribute.")
+        return
+    if not isinstance(action.batch_size, int) or not 1 <= action.batch_size <= MAX_BATCH:
+        raise PlanError(f"{name}: batch_size must be 1 to {MAX_BATCH}.")
+    if not action.rows:
+        raise PlanError(f"{name} has no rows.")
+    for i, row in enumerate(action.rows):
+        if isinstance(action, CreateContactsAction):
+            if not isinstance(row.get("primaryPhone"), str):
+                raise PlanError(f"{name}: row {i + 1} has no primaryPhone.")
+        elif not (
+            isinstance(row.get("contact"), str)
+            and isinstance(row.get("phone"), str)
+            and isinstance(row.get("set"), dict)
+            and row["set"]
+        ):
+            raise PlanError(f"{name}: row {i + 1} needs contact, phone and a non-empty set.")
+
+
 @dataclass
 class Plan:
     """A versioned list of actions plus the fingerprints of the contact versions reviewed."""
@@ -280,6 +370,7 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     created_at: str = field(default_factory=now_iso)
     version: int = PLAN_VERSION
+    source: dict[str, Any] | None = None  # an import's file, mapping and preflight report
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON data."""
@@ -289,6 +380,7 @@ class Plan:
             "created_at": self.created_at,
             "fingerprints": dict(sorted(self.fingerprints.items())),
             "actions": [action_to_dict(a) for a in self.actions],
+            **({"source": self.source} if self.source is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -330,11 +422,15 @@ class Plan:
                 raise PlanError(f"The plan file uses the action id {action.id!r} twice.")
             seen.add(action.id)
         created = data.get("created_at")
+        source = data.get("source")
+        if source is not None and not isinstance(source, dict):
+            raise PlanError("The plan file's source must be a JSON object.")
         return cls(
             profile=profile,
             actions=actions,
             fingerprints=dict(fingerprints),
             created_at=created if isinstance(created, str) else now_iso(),
+            source=source,
         )
 
     @classmethod

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gomoq.errors import UsageError
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.import_steps import IMPORT_KINDS, import_undo_units
 from gomoq.plan.journal import ActionRow, Journal
 from gomoq.plan.model import STANDARD_FIELDS
 
@@ -53,6 +54,9 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
     images = journal.images(run_id)
     units: list[tuple[str, str, str | None, dict[str, Any]]] = []
     for unit in reversed(journal.actions(run_id)):
+        if unit.kind in IMPORT_KINDS:
+            units += import_undo_units(journal, run_id, unit)
+            continue
         if unit.kind in BULK:
             cid = str(unit.contact_id)
             before, after = images.get(cid, ({}, None))

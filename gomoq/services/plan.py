@@ -20,7 +20,17 @@ from gomoq.plan import phone_steps
 from gomoq.plan.cachepatch import shared_phones
 from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
-from gomoq.plan.model import MergeAction, Plan, PlanError, SetPhoneAction, action_to_dict
+from gomoq.plan.import_steps import expand_import
+from gomoq.plan.model import (
+    CreateContactsAction,
+    DefineAttributeAction,
+    MergeAction,
+    Plan,
+    PlanError,
+    SetPhoneAction,
+    UpdateContactsAction,
+    action_to_dict,
+)
 from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, undo_units
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.services.decisions import release_run, release_sentence
@@ -59,6 +69,9 @@ def expand(plan: Plan) -> list[tuple[str, str, str | None, dict[str, Any]]]:
     """The journal units of a plan: one per merge, one per contact of every other action."""
     units: list[tuple[str, str, str | None, dict[str, Any]]] = []
     for action in plan.actions:
+        if isinstance(action, DefineAttributeAction | CreateContactsAction | UpdateContactsAction):
+            units += expand_import(action)
+            continue
         data = action_to_dict(action)
         data.pop("kind")
         if isinstance(action, MergeAction):
