@@ -35,6 +35,8 @@ region matches), `parse_error` (`NOT_A_NUMBER`, `INVALID_COUNTRY_CODE`, `TOO_SHO
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from functools import cache
 from pathlib import Path
@@ -47,6 +49,8 @@ from phonenumbers import PhoneMetadata, PhoneNumberDesc
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
 from gomoq import paths
+
+log = logging.getLogger("gomoq.phones")
 
 SCHEMA: Final[dict[str, pl.DataType]] = {
     "raw": pl.String(),
@@ -418,12 +422,19 @@ def _read_memo(path: Path) -> pl.DataFrame | None:
 
 
 def _write_memo(path: Path, frame: pl.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = frame.to_arrow()
-    table = table.replace_schema_metadata({_VERSION_KEY: phonenumbers.__version__.encode()})
+    """Save the memo, best-effort: a read-only cache or a full disk costs the next run some
+    parsing, never this run (a read-only command such as `gomoq check` must work read-only)."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)  # atomic: a reader sees the old or the new memo, never half of one
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = frame.to_arrow()
+        table = table.replace_schema_metadata({_VERSION_KEY: phonenumbers.__version__.encode()})
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)  # atomic: a reader sees the old or the new memo, never half of one
+    except OSError as exc:  # pyarrow's write errors are OSErrors too
+        log.info("phone memo not saved (%s); the next run parses these numbers again", exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def normalise_cached(
