@@ -59,6 +59,8 @@ class Profile:
     auth_scheme: str = "x-api-key"
     update_method: str = "auto"
     checks: dict[str, Any] = field(default_factory=dict)
+    segments: dict[str, str] = field(default_factory=dict)
+    """Named filters (`gomoq segment`): name -> filter text (`gomoq.filters`)."""
     api_key_env: str | None = None
     key_source: str = "file"
 
@@ -183,6 +185,11 @@ def _profile_from_table(name: str, table: dict[str, Any], *, strict: bool) -> Pr
     checks = table.get("checks", {})
     if not isinstance(checks, dict):
         raise ConfigError(f"{where} has a `checks` entry that is not a table.")
+    segments = table.get("segments", {})
+    if not isinstance(segments, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in segments.items()
+    ):
+        raise ConfigError(f"{where} has a `segments` entry that is not a table of filters.")
     key_env = table.get("api_key_env")
     if key_env is not None and (not isinstance(key_env, str) or not key_env):
         raise ConfigError(f"{where} has an empty or invalid api_key_env.")
@@ -220,6 +227,7 @@ def _profile_from_table(name: str, table: dict[str, Any], *, strict: bool) -> Pr
         auth_scheme=scheme,
         update_method=method,
         checks=dict(checks),
+        segments=dict(segments),
         api_key_env=key_env,
         key_source=source,
     )
@@ -300,11 +308,26 @@ def save_profile(
     table["update_method"] = profile.update_method
     if profile.checks:
         table["checks"] = dict(profile.checks)
+    if profile.segments:
+        table["segments"] = dict(profile.segments)
     # Validate the table as it will be read back, so a bad value never reaches the file.
     _profile_from_table(profile.name, table, strict=False)
     profiles[profile.name] = table
     if activate or not data.get("active") or data.get("active") not in profiles:
         data["active"] = profile.name
+    _write_config(data)
+
+
+def set_segments(name: str, segments: dict[str, str]) -> None:
+    """Replace the segments (named filters) of profile `name` in the config file."""
+    data = _read_config()
+    profiles: dict[str, Any] = data.get("profiles", {})
+    if name not in profiles:
+        raise ConfigError(f"No profile named {name!r}.")
+    if segments:
+        profiles[name]["segments"] = dict(segments)
+    else:
+        profiles[name].pop("segments", None)
     _write_config(data)
 
 

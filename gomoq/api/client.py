@@ -193,6 +193,23 @@ class GomobileClient(HttpSession):
         path = f"/audience/{_segment(audience_id)}"
         return parse_object(await self._request("GET", path), f"GET {path}")
 
+    async def create_audience(self, name: str, description: str | None = None) -> dict[str, Any]:
+        """`POST /audience` for a static audience; never retried after a timeout."""
+        body: dict[str, Any] = {"name": name, "type": "static"}
+        if description:
+            body["description"] = description
+        answer = parse_object(
+            await self._request("POST", "/audience", json_body=body), "POST /audience"
+        )
+        inner = answer.get("data")
+        return inner if isinstance(inner, dict) else answer
+
+    async def delete_audience(self, audience_id: str) -> dict[str, Any]:
+        """`DELETE /audience/{id}`; returns the body, `{}` when empty."""
+        path = f"/audience/{_segment(audience_id)}"
+        answer = await self._request("DELETE", path)
+        return answer if isinstance(answer, dict) else {"result": answer}
+
     async def list_audience_members(self, audience_id: str, page: int, limit: int = 100) -> Page:
         """One page of `GET /audience/{id}/contacts` (contacts with `membershipStatus`)."""
         path = f"/audience/{_segment(audience_id)}/contacts"

@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "undo": "gomoq.cli.plan_cmd:undo",
     "export": "gomoq.cli.export_cmd:export",
     "import": "gomoq.cli.import_cmd:import_",
+    "segment": "gomoq.cli.segment_cmd:segment",
+    "audience": "gomoq.cli.audience_cmd:audience",
 }
 
 log = logging.getLogger("gomoq")

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from gomoq.cache.schema import AUDIENCE_MEMBERS, CONTACTS
+from gomoq.cache.schema import AUDIENCE_MEMBERS, AUDIENCES, CONTACTS
 from gomoq.plan.fingerprint import SNAKE_TO_CAMEL
 from gomoq.plan.journal import Journal
 
@@ -146,12 +146,20 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     created: dict[str, dict[str, Any]] = {}
     member_ops: list[tuple[str, str, str]] = []
     defined: list[dict[str, Any]] = []
+    new_audiences: list[dict[str, Any]] = []
+    gone_audiences: list[str] = []
     for step in journal.steps(run_id):
         if step.state != "done":
             continue
         named = isinstance(step.result, dict) and step.result.get("name")
         if step.kind == "create_attribute_def" and named:  # so the next import sees it
             defined.append(step.result)
+        if step.kind == "create_audience" and isinstance(step.result, dict) and "id" in step.result:
+            new_audiences.append(step.result)
+        if step.kind == "delete_audience" and not (
+            isinstance(step.result, dict) and step.result.get("_note")
+        ):
+            gone_audiences.append(str(step.payload["audience_id"]))
         if step.kind == "create" and isinstance(step.result, dict) and "id" in step.result:
             created[str(step.result["id"])] = step.result
         if step.kind in ("add_members", "remove_members"):
@@ -159,7 +167,9 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
             for cid in step.payload["contact_ids"]:
                 real = mapping.get(cid[4:], cid[4:]) if cid.startswith("new:") else cid
                 member_ops.append((step.kind, step.payload["audience_id"], real))
-    if not (updated or deleted or created or member_ops or defined):
+    if not (
+        updated or deleted or created or member_ops or defined or new_audiences or gone_audiences
+    ):
         return False
     from gomoq.cache import convert
 
@@ -181,17 +191,46 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
         return pl.concat([kept, fresh_attrs.select(kept.columns)]) if fresh_attrs.height else kept
 
     def members(frame: pl.DataFrame) -> pl.DataFrame:
-        for kind, audience, cid in member_ops:
-            frame = frame.filter(
-                ~((pl.col("audience_id") == audience) & (pl.col("contact_id") == cid))
-            )
-            status = "active" if kind == "add_members" else "exited"
-            row = pl.DataFrame(
-                [{"audience_id": audience, "contact_id": cid, "status": status}],
-                schema=AUDIENCE_MEMBERS,
-            )
-            frame = pl.concat([frame, row.select(frame.columns)])
+        # One pass for every operation (an audience refresh sends thousands): the last
+        # operation on each (audience, contact) decides its status.
+        if member_ops:
+            ops = pl.DataFrame(
+                member_ops, schema=["kind", "audience_id", "contact_id"], orient="row"
+            ).unique(["audience_id", "contact_id"], keep="last", maintain_order=True)
+            rows = ops.select(
+                "audience_id",
+                "contact_id",
+                pl.when(pl.col("kind") == "add_members")
+                .then(pl.lit("active"))
+                .otherwise(pl.lit("exited"))
+                .alias("status"),
+            ).cast(AUDIENCE_MEMBERS)  # type: ignore[arg-type]
+            kept = frame.join(rows, on=["audience_id", "contact_id"], how="anti")
+            frame = pl.concat([kept, rows.select(kept.columns)])
+        frame = frame.filter(~pl.col("audience_id").is_in(gone_audiences))
         return frame.filter(~pl.col("contact_id").is_in(sorted(deleted)))
+
+    def audiences(frame: pl.DataFrame) -> pl.DataFrame:
+        kept = frame.filter(~pl.col("id").is_in(gone_audiences))
+        if not new_audiences:
+            return kept
+        fresh = pl.DataFrame(
+            {
+                "id": [str(a["id"]) for a in new_audiences],
+                "name": [a.get("name") for a in new_audiences],
+                "description": [a.get("description") for a in new_audiences],
+                "type": [a.get("type") or "static" for a in new_audiences],
+                "created_at": [a.get("createdAt") for a in new_audiences],
+                "updated_at": [a.get("updatedAt") for a in new_audiences],
+            },
+            schema={n: pl.String() for n in AUDIENCES},
+        ).with_columns(
+            *(
+                pl.col(n).str.to_datetime(time_unit="ms", time_zone="UTC", strict=False)
+                for n in ("created_at", "updated_at")
+            )
+        )
+        return pl.concat([kept, fresh.select(kept.columns)])
 
     try:
         # transforms run under the profile's lock: a concurrent patch cannot be lost
@@ -200,6 +239,8 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
         patch_current(profile, "audience_members", members)
         if defined:
             patch_current(profile, "attribute_defs", definitions)
+        if new_audiences or gone_audiences:
+            patch_current(profile, "audiences", audiences)
     except Exception as exc:  # the server is right whatever happens here; say so and go on
         log.warning("could not patch the cache of %s after run %s: %s", profile, run_id, exc)
         return False

@@ -28,8 +28,9 @@ from typing import Any
 
 from gomoq.api import ApiError, Conflict, GomobileClient, NotFound, ServerError, TransportError
 from gomoq.errors import Cancelled
-from gomoq.plan import phone_steps
+from gomoq.plan import audience_steps, phone_steps
 from gomoq.plan import steps as st
+from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.import_steps import IMPORT_KINDS, run_import
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
@@ -42,10 +43,6 @@ BULK_KINDS = ("flag", "set_attribute")
 IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
 SEND_ATTEMPTS = 4  # our own tries for POSTs whose outcome the client could not know
 MEMBER_PAGE = 100
-
-
-class UnitConflict(Exception):
-    """The unit must not go on: the server's data is not what was reviewed."""
 
 
 # A lookup of before-images from the local cache: ids -> API-shaped contacts (missing = unknown).
@@ -411,6 +408,8 @@ class Engine:
                 attributes_update=self.attributes_update,
             )
             return images, steps, notes
+        if unit.kind == "audience_sync":
+            return await audience_steps.prepare_audience_sync(self, unit)
         cid = str(unit.contact_id)
         if unit.kind == "delete":
             return images, st.delete_steps(cid), []
@@ -429,6 +428,8 @@ class Engine:
             if found is not None:
                 self._confirm(step, found)
                 return
+        if step.kind in ("add_members", "remove_members"):
+            audience_steps.resolve_audience(self, step)
         for attempt in range(SEND_ATTEMPTS):
             self.journal.mark_step(self.run_id, step.seq, "pending")
             try:
@@ -458,6 +459,8 @@ class Engine:
                 self.journal.set_after(self.run_id, p["contact_id"], {"deleted": True})
             elif step.kind == "create" and isinstance(result, dict) and "id" in result:
                 self.journal.map_id(self.run_id, p["old_id"], str(result["id"]))
+            elif step.kind == "create_audience" and isinstance(result, dict) and "id" in result:
+                self.journal.map_id(self.run_id, p["ref"], str(result["id"]))
         step.state = "done"
 
     def _ids(self, ids: Sequence[str]) -> list[str]:
@@ -506,6 +509,10 @@ class Engine:
                 # e.g. a value the attribute's type refuses today: the API cannot store it again
                 return {**created.contact, "_attributeErrors": created.attribute_errors}
             return created.contact
+        if kind == "create_audience":
+            return await self.client.create_audience(p["name"], p.get("description"))
+        if kind == "delete_audience":
+            return await audience_steps.delete_if_empty(self, p["audience_id"])
         if kind == "create_attribute_def":
             try:
                 return await self.client.create_attribute_def(p["display_name"], p["type"])
@@ -562,6 +569,8 @@ class Engine:
                 refused = _refused_attributes(p["body"], found)
                 extra = {"_attributeErrors": refused} if refused else {}
                 return {**found, "_verified": True, **extra}
+            if step.kind == "create_audience":
+                return await audience_steps.created_audience(self, p["name"])
             if step.kind == "create_attribute_def":
                 names = {str(d.get("name")) for d in await self.client.list_attribute_defs()}
                 return {"verified": True} if p["name"] in names else None

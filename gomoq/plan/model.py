@@ -204,6 +204,26 @@ class UpdateContactsAction:
         return tuple(str(r["contact"]) for r in self.rows)
 
 
+@dataclass(frozen=True)
+class AudienceSyncAction:
+    """Bring static audience `name` in line with a segment (`gomoq audience refresh`): create it
+    when `audience` (its id) is None and none of that name exists, add `add`, remove `remove`.
+    One journal unit; the step logic is `gomoq.plan.audience_steps`."""
+
+    kind: ClassVar[str] = "audience_sync"
+    id: str
+    name: str
+    audience: str | None = None
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    segment: str | None = None
+    filter: str | None = None
+
+    def contact_ids(self) -> tuple[str, ...]:
+        """Every contact whose membership changes."""
+        return (*self.add, *self.remove)
+
+
 Action = (
     MergeAction
     | DeleteAction
@@ -214,6 +234,7 @@ Action = (
     | DefineAttributeAction
     | CreateContactsAction
     | UpdateContactsAction
+    | AudienceSyncAction
 )
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
@@ -227,9 +248,10 @@ ACTION_TYPES: dict[str, type[Action]] = {
         DefineAttributeAction,
         CreateContactsAction,
         UpdateContactsAction,
+        AudienceSyncAction,
     )
 }
-_TUPLE_FIELDS = {"losers", "contacts", "audiences"}
+_TUPLE_FIELDS = {"losers", "contacts", "audiences", "add", "remove"}
 _ROW_FIELDS = {"rows"}
 
 MAX_BATCH = 1000
@@ -315,6 +337,16 @@ def _validate(action: Action, where: str) -> None:
             )
     elif isinstance(action, DefineAttributeAction | CreateContactsAction | UpdateContactsAction):
         _validate_import(action, where)
+    elif isinstance(action, AudienceSyncAction):
+        if not isinstance(action.name, str) or not 3 <= len(action.name) <= 64:
+            raise PlanError(
+                f"The plan's {where} (audience_sync {action.id}) needs an audience name of "
+                "3 to 64 characters."
+            )
+        if set(action.add) & set(action.remove):
+            raise PlanError(
+                f"The plan's {where} (audience_sync {action.id}) both adds and removes a contact."
+            )
     elif not action.contacts:
         raise PlanError(f"The plan's {where} ({action.kind} {action.id}) lists no contacts.")
     if isinstance(action, SetPhoneAction):

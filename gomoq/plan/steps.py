@@ -6,7 +6,9 @@ Step kinds (the journal's `journal_steps.kind`), each one request:
 - `delete` `{contact_id}`: soft-delete a contact;
 - `add_members` / `remove_members` `{audience_id, contact_ids}`: static-audience membership;
 - `create` `{old_id, body, audiences}` (undo only): re-create a soft-deleted contact;
-- `create_attribute_def` `{name, display_name, type}` and `upsert` `{rows}` (shared, bulk).
+- `create_attribute_def` `{name, display_name, type}` and `upsert` `{rows}` (shared, bulk);
+- `create_audience` `{ref, name, description}` and `delete_audience` `{audience_id}`
+  (`gomoq.plan.audience_steps`).
 
 The merge order is what makes the phone-ordering merge safe. When the survivor's new E.164 phone
 is the phone a loser still holds, setting it first would be refused (409: a live contact has

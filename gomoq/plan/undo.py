@@ -9,7 +9,8 @@ Each unit of the applied run that changed something becomes one undo unit, in re
   (the survivor first, which frees a loser's phone), (2) every contact the run soft-deleted is
   re-created from its before-image — the API has no restore, so it gets a new id, recorded
   against the old one in `journal_idmap` — and put back in its static audiences, (3) every
-  membership the run added is removed and every one it removed is added back.
+  membership the run added is removed and every one it removed is added back, and (4) an
+  audience the run created is deleted when nobody else has joined it since.
 
 Before anything is sent each contact is re-read and compared with the after-image the run
 recorded: a contact changed since the run is a conflict, reported, never overwritten.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gomoq.errors import UsageError
 from gomoq.plan import steps as st
+from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.import_steps import IMPORT_KINDS, import_undo_units
 from gomoq.plan.journal import ActionRow, Journal
@@ -133,8 +135,6 @@ async def prepare_unrecorded(
 ) -> tuple[dict[str, dict[str, Any]], list[st.Step]]:
     """A change the applied run made without recording its after-image cannot be undone
     safely (a colleague's later edit could not be told from ours): say so, send nothing."""
-    from gomoq.plan.engine import UnitConflict
-
     data = unit.data
     raise UnitConflict(
         f"contact {unit.contact_id} was not undone: the run kept no record of it after setting "
@@ -160,8 +160,6 @@ async def prepare_restore(
             deleted.append(cid)
     updated = [c for c in updated if c not in deleted]
     current = await engine.read_contacts([*updated, *deleted])
-    from gomoq.plan.engine import UnitConflict
-
     for cid in deleted:
         if current.get(cid) is not None:
             raise UnitConflict(f"contact {cid} exists again since the run; not re-created")
@@ -185,6 +183,11 @@ async def prepare_restore(
         steps.append(("create", {"old_id": cid, "body": _create_body(before)}))
         for audience in before.get("_memberships", []):
             steps.append(("add_members", {"audience_id": audience, "contact_ids": [f"new:{cid}"]}))
+    created_audiences = [
+        str(s.result["id"])
+        for s in done
+        if s.kind == "create_audience" and isinstance(s.result, dict) and "id" in s.result
+    ]
     for s in reversed(done):
         ids = [i for i in s.payload.get("contact_ids", []) if i not in deleted]
         if not ids:
@@ -197,5 +200,7 @@ async def prepare_restore(
             steps.append(
                 ("add_members", {"audience_id": s.payload["audience_id"], "contact_ids": ids})
             )
+    for audience_id in created_audiences:  # after its members are out (kept if others joined)
+        steps.append(("delete_audience", {"audience_id": audience_id}))
     live = {cid: c for cid, c in current.items() if c is not None}
     return live, steps

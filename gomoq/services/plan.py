@@ -22,6 +22,7 @@ from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
 from gomoq.plan.import_steps import expand_import
 from gomoq.plan.model import (
+    AudienceSyncAction,
     CreateContactsAction,
     DefineAttributeAction,
     MergeAction,
@@ -66,7 +67,8 @@ class RunSummary:
 
 
 def expand(plan: Plan) -> list[tuple[str, str, str | None, dict[str, Any]]]:
-    """The journal units of a plan: one per merge, one per contact of every other action."""
+    """The journal units of a plan: one per merge and per audience sync, one per contact of
+    every other action."""
     units: list[tuple[str, str, str | None, dict[str, Any]]] = []
     for action in plan.actions:
         if isinstance(action, DefineAttributeAction | CreateContactsAction | UpdateContactsAction):
@@ -88,6 +90,9 @@ def expand(plan: Plan) -> list[tuple[str, str, str | None, dict[str, Any]]]:
                         {**data, "contacts": [cid], "phone": action.phones[cid]},
                     )
                 )
+            continue
+        if isinstance(action, AudienceSyncAction):
+            units.append((action.id, action.kind, None, data))
             continue
         for cid in action.contact_ids():
             units.append((action.id, action.kind, cid, {**data, "contacts": [cid]}))
