@@ -23,6 +23,7 @@ from gomoq.api import ApiError, ServerError, TransportError
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint
 from gomoq.plan.journal import STEP_FINAL, ActionRow, StepRow
+from gomoq.plan.own_writes import with_attribute
 
 SEND_ATTEMPTS = 4
 
@@ -104,23 +105,30 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
     conflicts: dict[str, list[int]] = defaultdict(list)
     unchanged: list[int] = []
     saved: dict[str, dict[str, Any]] = {}
+    working: dict[str, dict[str, Any]] = {}  # a contact as this run's earlier units leave it
     for unit in units:
         cid = str(unit.contact_id)
-        image = images.get(cid)
+        image = working.get(cid) or images.get(cid)
         if image is None:
             conflicts[f"contact {cid} no longer exists (deleted since review)"].append(unit.seq)
             continue
-        expect = unit.data.get("_expect", {}).get(cid) or engine.fingerprints.get(cid)
-        if expect is not None and contact_fingerprint(image) != expect:
+        expect = (
+            engine.own.expected.get(cid)
+            or unit.data.get("_expect", {}).get(cid)
+            or engine.fingerprints.get(cid)
+        )
+        # a contact an earlier unit of this batch already checked is as that unit leaves it
+        if cid not in working and expect is not None and contact_fingerprint(image) != expect:
             conflicts[f"contact {cid} changed since review; not overwritten"].append(unit.seq)
             continue
-        saved[cid] = image
-        row = st.upsert_row(
-            image, unit.data["attribute"], unit.data.get("value"), engine.attributes_update
-        )
+        saved.setdefault(cid, image)  # the before-image is the first one of the run
+        attribute, value = unit.data["attribute"], unit.data.get("value")
+        row = st.upsert_row(image, attribute, value, engine.attributes_update)
         if row is None:
             unchanged.append(unit.seq)
             continue
+        working[cid] = with_attribute(image, attribute, value)
+        engine.own.will_set(unit.seq, image, attribute, value)
         shared = engine.shared_phones
         if shared is None or row["primaryPhone"] in shared:
             # upsert would match the oldest contact holding this phone, maybe not this one
@@ -257,6 +265,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
         j.set_afters(run, afters)
         for seq, steps in later.items():  # group members the upsert did not reach
             j.add_steps(run, seq, steps)
+        engine.own.landed(done)
         engine.finish_units(done, "done")
         for message, seqs in failed.items():
             engine.finish_units(seqs, "failed", message)

@@ -49,9 +49,13 @@ def cache_lookup(profile: str) -> Lookup | None:
     def lookup(ids: Sequence[str]) -> Mapping[str, dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))
         rows = snap.scan("contacts").filter(pl.col("id").is_in(wanted)).collect()
+        # static audiences only, as the engine reads them: a live audience's members are the
+        # server's to compute, and adding a contact to one is refused
+        static = snap.scan("audiences").filter(pl.col("type").fill_null("static") == "static")
         members = (
             snap.scan("audience_members")
             .filter(pl.col("contact_id").is_in(wanted) & (pl.col("status") == "active"))
+            .join(static.select(pl.col("id").alias("audience_id")), on="audience_id", how="semi")
             .collect()
         )
         by_contact: dict[str, list[str]] = {}

@@ -34,15 +34,23 @@ from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.import_steps import IMPORT_KINDS, run_import
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
+from gomoq.plan.own_writes import OwnWrites
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
 log = logging.getLogger("gomoq.plan")
 
 BULK_KINDS = ("flag", "set_attribute")
+# Single units run in two phases: soft deletions last, so that a merge, a phone rewrite or an
+# audience removal of a contact the same plan also deletes happens first, as reviewed.
+LAST_KINDS = ("delete",)
 # what tells a contact we re-created from another holding the same phone
 IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
 SEND_ATTEMPTS = 4  # our own tries for POSTs whose outcome the client could not know
 MEMBER_PAGE = 100
+
+
+class AlreadyDone(Exception):
+    """Nothing is left for the unit to do: an earlier action of the same plan did it."""
 
 
 # A lookup of before-images from the local cache: ids -> API-shaped contacts (missing = unknown).
@@ -191,6 +199,7 @@ class Engine:
         self._total = 0
         self._finished = 0
         self._cancelled = False
+        self.own = OwnWrites()  # what this run itself wrote (see gomoq.plan.own_writes)
 
     # -- running ------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -202,6 +211,7 @@ class Engine:
         self._finished = self._total - len(todo)
         self._report()
         imports = [u for u in todo if u.kind in IMPORT_KINDS]
+        self.own = OwnWrites.from_journal(self.journal, self.run_id)
         bulk = [u for u in todo if u.kind in BULK_KINDS]
         single = [u for u in todo if u.kind not in BULK_KINDS and u.kind not in IMPORT_KINDS]
         if imports:  # definitions before anything writes their values
@@ -210,8 +220,12 @@ class Engine:
         if bulk:
             await self._run_bulk(bulk)
         check_cancel(self.should_cancel)
-        if single:
-            await self._run_singles(single)
+        for phase in (
+            [u for u in single if u.kind not in LAST_KINDS],
+            [u for u in single if u.kind in LAST_KINDS],
+        ):
+            if phase and not self._cancelled:
+                await self._run_singles(phase)
         if self._cancelled:
             raise Cancelled("Apply cancelled; `gomoq apply --resume` finishes it.")
         self._report(finished=True)
@@ -368,6 +382,9 @@ class Engine:
         except UnitConflict as exc:
             self._finish_unit(unit.seq, "conflict", str(exc))
             return None
+        except AlreadyDone as exc:
+            self._finish_unit(unit.seq, "done", str(exc))
+            return None
         except ApiError as exc:
             self._finish_unit(unit.seq, "failed", str(exc))
             return None
@@ -384,8 +401,12 @@ class Engine:
         self, unit: ActionRow
     ) -> tuple[dict[str, dict[str, Any]], list[st.Step], list[str]]:
         ids = self._unit_contacts(unit)
+        gone = [cid for cid in ids if cid in self.own.deleted]
+        if gone and unit.kind in ("delete", "remove_from_audiences", "set_phone"):
+            # e.g. a contact both merged away and listed as inactive: the plan's intent is met
+            raise AlreadyDone(f"contact {gone[0]} was soft-deleted earlier by this plan")
         contacts = await self.read_contacts(ids)
-        expect = {**self.fingerprints, **unit.data.get("_expect", {})}
+        expect = self.own.expect({**self.fingerprints, **unit.data.get("_expect", {})})
         self.check_reviewed(contacts, expect)
         live = {cid: c for cid, c in contacts.items() if c is not None}
         members = await self.memberships()
@@ -455,8 +476,10 @@ class Engine:
             p = step.payload
             if step.kind == "update" and isinstance(result, dict) and "id" in result:
                 self.journal.set_after(self.run_id, p["contact_id"], result)
+                self.own.wrote(result)
             elif step.kind == "delete":
                 self.journal.set_after(self.run_id, p["contact_id"], {"deleted": True})
+                self.own.removed(str(p["contact_id"]))
             elif step.kind == "create" and isinstance(result, dict) and "id" in result:
                 self.journal.map_id(self.run_id, p["old_id"], str(result["id"]))
             elif step.kind == "create_audience" and isinstance(result, dict) and "id" in result:

@@ -54,6 +54,7 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
             f"`gomoq apply --resume {run_id}` first."
         )
     images = journal.images(run_id)
+    restored = _restored_whole(journal, run_id)
     units: list[tuple[str, str, str | None, dict[str, Any]]] = []
     for unit in reversed(journal.actions(run_id)):
         if unit.kind in IMPORT_KINDS:
@@ -61,6 +62,8 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
             continue
         if unit.kind in BULK:
             cid = str(unit.contact_id)
+            if cid in restored:
+                continue  # a restore unit puts its whole before-image back, this attribute too
             before, after = images.get(cid, ({}, None))
             if unit.state != "done" or unit.message == UNCHANGED:
                 continue
@@ -101,6 +104,22 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
         }
         units.append((data["id"], "restore", unit.contact_id, data))
     return units
+
+
+def _restored_whole(journal: Journal, run_id: str) -> set[str]:
+    """Contacts a `restore` unit of the undo puts back whole from their before-image: those a
+    merge, delete or phone rewrite updated or deleted (the before-image is the first one of the
+    run, so it predates any flag the same run wrote)."""
+    bulk_units = {u.seq for u in journal.actions(run_id) if u.kind in BULK}
+    return {
+        str(step.payload.get("contact_id"))
+        for step in journal.steps(run_id)
+        # a bulk unit's own by-id writes (shared phones) are undone by that unit
+        if step.action_seq is not None
+        and step.action_seq not in bulk_units
+        and step.state == "done"
+        and step.kind in ("update", "delete")
+    }
 
 
 def _restore_body(before: dict[str, Any], current: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -158,7 +177,9 @@ async def prepare_restore(
             updated.append(cid)
         elif s.kind == "delete" and cid not in deleted:
             deleted.append(cid)
-    updated = [c for c in updated if c not in deleted]
+    # a contact another unit of the run deleted later comes back whole from its re-create
+    gone = {cid for cid, (_b, after) in images.items() if after == {"deleted": True}}
+    updated = [c for c in updated if c not in deleted and c not in gone]
     current = await engine.read_contacts([*updated, *deleted])
     for cid in deleted:
         if current.get(cid) is not None:
@@ -189,7 +210,7 @@ async def prepare_restore(
         if s.kind == "create_audience" and isinstance(s.result, dict) and "id" in s.result
     ]
     for s in reversed(done):
-        ids = [i for i in s.payload.get("contact_ids", []) if i not in deleted]
+        ids = [i for i in s.payload.get("contact_ids", []) if i not in deleted and i not in gone]
         if not ids:
             continue
         if s.kind == "add_members":
