@@ -45,9 +45,10 @@ import phonenumbers
 import polars as pl
 
 from gomoq import phones as phone_lib
+from gomoq.checks import dup_model, dup_score
 from gomoq.checks.base import PHONE_CHECK_FIELDS, CheckInput
+from gomoq.checks.dup_blocking import blocked_pairs
 from gomoq.checks.dup_keys import near_number_pairs
-from gomoq.checks.dup_names import PARTIAL, STRONG, name_similarity, person_similarity
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import SEP, finding_id_expr
 from gomoq.checks.settings import CheckSettings
@@ -61,21 +62,30 @@ _COLUMNS = PHONE_CHECK_FIELDS
 class DuplicateSettings:
     """`[profiles.X.checks.duplicates]`: thresholds of the duplicates check."""
 
-    merge_confidence: float = 0.8
-    min_confidence: float = 0.6
-    different_person_below: float = 0.7
+    merge_confidence: float = 0.9
+    min_confidence: float = 0.5
+    different_person_below: float = 0.5
     max_key_share: int = 8
+    max_name_block: int = 6
+    two_numbers_confidence: float = 0.95
     max_cluster: int = 10
     max_same_number: int = 25
     report_uncorroborated: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("merge_confidence", "min_confidence", "different_person_below"):
+        for name in (
+            "merge_confidence",
+            "min_confidence",
+            "different_person_below",
+            "two_numbers_confidence",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"checks.duplicates.{name} must be between 0 and 1.")
-        if self.max_key_share < 2 or self.max_cluster < 2 or self.max_same_number < 2:
+        sizes = (self.max_key_share, self.max_cluster, self.max_same_number, self.max_name_block)
+        if min(sizes) < 2:
             raise ConfigError(
-                "checks.duplicates.max_key_share, max_cluster and max_same_number must be >= 2."
+                "checks.duplicates.max_key_share, max_cluster, max_same_number and"
+                " max_name_block must be >= 2."
             )
 
 
@@ -182,54 +192,6 @@ def _contact_pairs(
 # --- scoring -----------------------------------------------------------------------------------
 
 
-def _pair_column(frame: pl.DataFrame, a: str, b: str, name: str) -> pl.DataFrame:
-    """`frame` with `name` = `name_similarity(a, b)`, computed once per distinct pair."""
-    distinct = frame.select(a, b).unique()
-    values = [name_similarity(x, y) for x, y in distinct.iter_rows()]
-    table = distinct.with_columns(pl.Series(name, values, dtype=pl.Float64))
-    return frame.join(table, on=[a, b], how="left")
-
-
-def _name_similarity(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` (pairs with both sides' names) with `name_sim` = `person_similarity(...)`.
-
-    With all four name parts present (the usual case) the four part similarities are computed
-    per distinct pair of names and combined in polars: on a million contacts there are far fewer
-    distinct pairs of first names than pairs of contacts. The rest go through
-    `person_similarity` per distinct tuple.
-    """
-    four = ("first_name", "last_name", "first_name_b", "last_name_b")
-    whole = pl.all_horizontal((pl.col(c).str.len_chars() > 0).fill_null(False) for c in four)
-    frame = frame.with_row_index("_r")
-    full = frame.filter(whole)
-    for a, b, name in (
-        ("first_name", "first_name_b", "_f"),
-        ("last_name", "last_name_b", "_l"),
-        ("first_name", "last_name_b", "_fx"),
-        ("last_name", "first_name_b", "_lx"),
-    ):
-        full = _pair_column(full, a, b, name)
-
-    def combine(x: str, y: str) -> pl.Expr:
-        low = pl.min_horizontal(x, y)
-        return pl.when(low >= STRONG).then((pl.col(x) + pl.col(y)) / 2).otherwise(low)
-
-    full = full.with_columns(
-        pl.max_horizontal(combine("_f", "_l"), combine("_fx", "_lx")).alias("name_sim")
-    ).drop("_f", "_l", "_fx", "_lx")
-    rest = frame.filter(~whole)
-    cols = ["first_name", "last_name", "full_name", "first_name_b", "last_name_b", "full_name_b"]
-    keys = rest.select(cols).unique()
-    sims = [person_similarity(*row) for row in keys.iter_rows()]
-    keys = keys.with_columns(pl.Series("name_sim", sims, dtype=pl.Float64))
-    rest = rest.join(keys, on=cols, how="left", nulls_equal=True)
-    return pl.concat([full, rest]).sort("_r").drop("_r")
-
-
-def _norm_text(col: str) -> pl.Expr:
-    return pl.col(col).str.strip_chars().str.to_lowercase()
-
-
 def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, people: pl.DataFrame) -> pl.DataFrame:
     """`pairs` (`id_a`, `e164`, `id_b`, `e164_b`... as in `_score`) with `dialled`: a call of
     one contact was dialled to the other's number.
@@ -264,149 +226,133 @@ def _dialled(pairs: pl.DataFrame, calls: pl.LazyFrame, people: pl.DataFrame) -> 
     )
 
 
-def _confidence(merge_confidence: float) -> pl.Expr:
-    """A pair's confidence from `name_sim`, `same_email`, `same_city`, `dialled`, `edit`."""
-    s = pl.col("name_sim").fill_null(0.5)
-    bonus = (
-        0.15 * pl.col("same_email").cast(pl.Float64)
-        + 0.05 * pl.col("same_city").cast(pl.Float64)
-        + 0.1 * (pl.col("dialled") & (pl.col("edit") != "same")).cast(pl.Float64)
-    )
-    exact_conf = 0.4 + 0.6 * s + bonus
-    near_conf = 0.2 + 0.7 * s + bonus
-    conf = pl.when(pl.col("edit") == "same").then(exact_conf).otherwise(near_conf)
-    # Merge needs the same name (STRONG), or a partial name ("Jean" / "Jean-Marc") with the
-    # same email, or, for numbers one edit apart (relatives sharing a phone are the risk of
-    # same-number pairs, not of near ones), with the same city. Anything less stays just under
-    # the merge threshold, for review. Different emails are said, not scored: people have
-    # several addresses.
-    sim = pl.col("name_sim").fill_null(0.0)
-    near_partial = (pl.col("edit") != "same") & (sim >= PARTIAL) & pl.col("same_city")
-    weak = (sim < STRONG) & ~pl.col("same_email") & ~near_partial
-    conf = pl.when(weak).then(pl.min_horizontal(conf, merge_confidence - 0.01)).otherwise(conf)
-    return conf.clip(0.0, 0.99).round(2)
-
-
 def _score(
-    pairs: pl.DataFrame, people: pl.DataFrame, calls: pl.LazyFrame, cfg: DuplicateSettings
+    pairs: pl.DataFrame,
+    people: pl.DataFrame,
+    calls: pl.LazyFrame,
+    cfg: DuplicateSettings,
 ) -> pl.DataFrame:
-    """Pairs with the members' data, `name_sim`, `same_email`, `same_city`, `dialled`,
-    `confidence`."""
+    """Pairs with the members' data, levels, weights, `probability` and `confidence`."""
+    frame, model = dup_score.score(pairs, people)
     side = people.select((*_COLUMNS, "e164")).rechunk()  # gathers from one chunk are fast
     first = side[pairs["r_a"]].rename({"id": "id_a"})
     second = side[pairs["r_b"]].rename(lambda c: "id_b" if c == "id" else f"{c}_b")
-    frame = pl.concat([pairs.select("edit"), first, second], how="horizontal")
-    frame = _name_similarity(frame)
-    cities = frame.select("city", "city_b").drop_nulls().unique()
-    city_sim = [name_similarity(a, b) >= 0.85 for a, b in cities.iter_rows()]
-    cities = cities.with_columns(pl.Series("same_city", city_sim, dtype=pl.Boolean))
-    frame = frame.join(cities, on=["city", "city_b"], how="left")
-    # Each side's email normalised once (lower-casing 2 x 368k texts per use costs).
-    frame = frame.with_columns(
-        _norm_text("primary_email").alias("_email_a"),
-        _norm_text("primary_email_b").alias("_email_b"),
+    frame = pl.concat([frame, first, second], how="horizontal")
+    frame = dup_model.weights(frame.with_columns(pl.lit(False).alias("dialled")), model)
+    # Calls only count for numbers one edit apart, and only for pairs they could lift to
+    # `min_confidence` (2^3 = 8 times the odds): on a million contacts that is a few thousand
+    # of ~350,000 near pairs, and reading the calls of all of them costs seconds.
+    lift = 2.0**dup_model.DIALLED_WEIGHT
+    reach = cfg.min_confidence / (1.0 - cfg.min_confidence) / lift
+    odds = pl.col("probability") / (1.0 - pl.col("probability")).clip(1e-12, None)
+    could = ~pl.col("edit").is_in(["same", "other"]) & (
+        pl.lit(cfg.report_uncorroborated) | (odds >= reach)
     )
-    email_a, email_b = pl.col("_email_a"), pl.col("_email_b")
-    frame = frame.with_columns(
-        (email_a == email_b).fill_null(False).alias("same_email"),
-        ((email_a != email_b) & email_a.is_not_null() & email_b.is_not_null())
-        .fill_null(False)
-        .alias("other_email"),
-        pl.col("same_city").fill_null(False),
-    ).drop("_email_a", "_email_b")
-    # The calls bonus only counts for numbers one edit apart, and only pairs it could lift to
-    # `min_confidence` need it: on a million contacts that is a few thousand of ~350,000 near
-    # pairs, and reading the calls of all of them costs seconds.
-    conf = _confidence(cfg.merge_confidence)
-    could = (pl.col("edit") != "same") & (
-        pl.lit(cfg.report_uncorroborated) | (conf >= cfg.min_confidence)
+    frame = frame.with_columns(could.alias("_ask"))
+    asked = frame.filter("_ask")
+    if asked.height:
+        asked = dup_model.weights(_dialled(asked.drop("dialled"), calls, people), model)
+    rest = frame.filter(~pl.col("_ask"))
+    frame = pl.concat([asked.select(rest.columns), rest]).drop("_ask")
+    return frame.with_columns(
+        pl.col("probability").clip(0.0, 0.999).round(3).alias("confidence"),
     )
-    frame = frame.with_columns(pl.lit(True).alias("dialled")).with_columns(could.alias("_ask"))
-    asked = _dialled(frame.filter("_ask"), calls, people)
-    rest = frame.filter(~pl.col("_ask")).with_columns(pl.lit(False).alias("dialled"))
-    frame = pl.concat([asked, rest]).drop("_ask")
-    return frame.with_columns(conf.alias("confidence"))
 
 
 # --- clusters and findings -----------------------------------------------------------------------
 
-_EDIT_WORDS = {
-    "typo": "differ by one digit",
-    "swap": "differ by two adjacent digits swapped",
-    "missing_digit": "differ by one digit missing in one of them",
-    "extra_digit": "differ by one digit missing in one of them",
-    "country_code": "are the same number with and without its country code",
-    "trunk_zero": "differ by a trunk 0 kept after the country code",
-}
 
+class _Clusters:
+    """Union-find with cannot-links: two groups are never joined when any of their members
+    are known to be different people (two first names on one number: a household)."""
 
-def _pair_words(row: dict[str, object]) -> str:
-    if row["edit"] == "same":
-        phones = sorted({str(row["primary_phone"]), str(row["primary_phone_b"])})
-        how = f"written {len(phones)} ways" if len(phones) > 1 else "written the same way"
-        text = f"same number {row['e164']} {how}"
-    else:
-        text = f"numbers {row['e164']} / {row['e164_b']} {_EDIT_WORDS[str(row['edit'])]}"
-    name_a = row["full_name"] or " ".join(
-        str(p) for p in (row["first_name"], row["last_name"]) if p
-    )
-    name_b = row["full_name_b"] or " ".join(
-        str(p) for p in (row["first_name_b"], row["last_name_b"]) if p
-    )
-    if row["name_sim"] is not None:
-        text += f"; names '{name_a}' / '{name_b}' (similarity {float(row['name_sim']):.2f})"  # type: ignore[arg-type]
-    if row["same_email"]:
-        text += "; same email"
-    elif row["other_email"]:
-        text += "; different emails"
-    if row["same_city"]:
-        text += "; same city"
-    if row["dialled"] and row["edit"] != "same":
-        text += "; calls of one were dialled to the other's number"
-    return text
+    def __init__(self, cannot: set[frozenset[str]]) -> None:
+        self.parent: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}
+        self.cannot = cannot
 
-
-def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
-    """Union-find: node -> representative."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+    def root(self, x: str) -> str:
+        """The representative of `x`'s group."""
+        if x not in self.parent:
+            self.parent[x] = x
+            self.members[x] = [x]
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
         return x
 
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: root(x) for x in parent}
+    def apart(self, a: str, b: str) -> bool:
+        """Whether the groups of `a` and `b` hold two people known to be different."""
+        ra, rb = self.root(a), self.root(b)
+        return bool(self.cannot) and any(
+            frozenset((x, y)) in self.cannot for x in self.members[ra] for y in self.members[rb]
+        )
+
+    def join(self, a: str, b: str) -> bool:
+        """Join the groups of `a` and `b` unless that would put different people together."""
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return True
+        if self.apart(a, b):
+            return False
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        self.members[keep] += self.members.pop(gone)
+        return True
+
+
+def _other_pairs(
+    people: pl.DataFrame, crowded: pl.DataFrame, cfg: DuplicateSettings
+) -> pl.DataFrame:
+    """Pairs under different numbers from the name and email keys (`dup_blocking`), as
+    `r_a`, `r_b` in id order with `edit` = `other`."""
+    small = people.join(crowded, on="num", how="anti")
+    blocked = blocked_pairs(small, cfg.max_name_block)
+    ids = people["id"]
+    swap = ids.gather(blocked["r_a"]) > ids.gather(blocked["r_b"])
+    return blocked.with_columns(swap.alias("_s")).select(
+        pl.when("_s").then("r_b").otherwise("r_a").alias("r_a"),
+        pl.when("_s").then("r_a").otherwise("r_b").alias("r_b"),
+        pl.lit("other").alias("edit"),
+    )
 
 
 def find(
     people: pl.DataFrame, region: str, cfg: DuplicateSettings, calls: pl.LazyFrame
 ) -> pl.DataFrame:
     """Findings from the contacts whose phone parses (`_people`) and the calls."""
+    people = dup_score.prepare(people)
     crowded_numbers = _crowded(people, cfg)
     pairs = _contact_pairs(people, crowded_numbers, region, cfg)
+    others = _other_pairs(people, crowded_numbers, cfg)
+    pairs = pl.concat([pairs, others]).unique(["r_a", "r_b"], keep="first", maintain_order=True)
     crowded = _crowded_numbers(people, crowded_numbers, cfg)
     if pairs.height == 0 and not crowded:
         return empty_findings()
     scored = _score(pairs, people, calls, cfg)
+    # Two people on one number (a household, a desk): both first names given and different,
+    # or a low probability, and no shared email. Never merged, directly or through others.
+    two_firsts = pl.col("first_name_lv") == "different"
     different = (
         (pl.col("edit") == "same")
-        & (pl.col("name_sim") < cfg.different_person_below)
-        & ~pl.col("same_email")
+        & (two_firsts | (pl.col("probability") < cfg.different_person_below))
+        & (pl.col("email_lv") != "same")
     )
+    scored = scored.with_columns(different.alias("_different"))
     rows: list[dict[str, object]] = []
-    rows += _shared_numbers(scored.filter(different), people)
+    rows += _shared_numbers(scored.filter("_different"), people)
     rows += crowded
+    # Under two numbers only the names, email and city speak: proposed from a higher bar.
+    bar = pl.when(pl.col("edit") == "other").then(cfg.two_numbers_confidence)
     kept = scored.filter(
-        ~different
-        & ((pl.col("confidence") >= cfg.min_confidence) | pl.lit(cfg.report_uncorroborated))
+        ~pl.col("_different")
+        & (
+            (pl.col("confidence") >= bar.otherwise(cfg.min_confidence))
+            | pl.lit(cfg.report_uncorroborated)
+        )
     )
-    rows += _clusters(kept, people, cfg)
+    cannot = {frozenset(p) for p in scored.filter("_different").select("id_a", "id_b").iter_rows()}
+    rows += _clusters(kept, people, cfg, cannot)
     if not rows:
         return empty_findings()
     out = pl.DataFrame(rows, infer_schema_length=None)
@@ -548,7 +494,7 @@ def _crowded_numbers(
 
 def _link_order(link: dict[str, object]) -> tuple[float, str, str]:
     """Weakest link first, then by the ids: an order that does not depend on the pairs' order."""
-    confidence = link["confidence"]
+    confidence = link["probability"]
     assert isinstance(confidence, float)
     return (confidence, str(link["id_a"]), str(link["id_b"]))
 
@@ -559,39 +505,63 @@ def _cluster_rows(
     """The member rows of one cluster made of the links `part`."""
     ids = {str(e[k]) for e in part for k in ("id_a", "id_b")}
     confidence = min(float(e["confidence"]) for e in part)  # type: ignore[arg-type]
-    exact = len({by_id[i]["e164"] for i in ids}) == 1
-    kind = "exact_duplicate" if exact else "near_duplicate"
+    numbers = {by_id[i]["e164"] for i in ids}
+    two_numbers = any(e["edit"] == "other" for e in part)
+    if two_numbers:
+        kind = "two_numbers"
+    else:
+        kind = "exact_duplicate" if len(numbers) == 1 else "near_duplicate"
     ordered = sorted(part, key=_link_order)
-    evidence = " | ".join(_pair_words(e) for e in ordered[:3])
+    evidence = " | ".join(dup_score.pair_words(e) for e in ordered[:3])
     if len(part) > 3:
         evidence += f" | and {len(part) - 3} more links"
-    action = "merge" if confidence >= cfg.merge_confidence else "review"
+    action = "merge" if all(e["_sure"] for e in part) else "review"
     return _member_rows(
         sorted(ids), by_id, kind, "warn", f"{len(ids)} contacts: {evidence}", action, confidence
     )
 
 
 def _clusters(
-    kept: pl.DataFrame, people: pl.DataFrame, cfg: DuplicateSettings
+    kept: pl.DataFrame,
+    people: pl.DataFrame,
+    cfg: DuplicateSettings,
+    cannot: set[frozenset[str]],
 ) -> list[dict[str, object]]:
     if kept.height == 0:
         return []
-    edges = kept.to_dicts()
-    # Clusters are built from the strong links only (a weak link must not drag a sure pair
-    # down to "review"); each weak link between two strong clusters is its own review pair.
-    strong = [e for e in edges if e["confidence"] >= cfg.merge_confidence]
-    weak = [e for e in edges if e["confidence"] < cfg.merge_confidence]
-    comp = _components([(str(e["id_a"]), str(e["id_b"])) for e in strong])
-    for e in weak:
+    # Two given first names that differ are never merged (a household, a relative), nor a
+    # pair under two numbers: review at most, whatever the rest says.
+    sure = (
+        (pl.col("confidence") >= cfg.merge_confidence)
+        & (pl.col("edit") != "other")
+        & (pl.col("first_name_lv") != "different")
+    )
+    edges = (
+        kept.with_columns(sure.alias("_sure"))
+        .sort("probability", "id_a", "id_b", descending=[True, False, False])
+        .to_dicts()
+    )
+    # Clusters are built from the strong links (same number or one edit apart, probability at
+    # merge_confidence or more), surest first, never joining two people known to differ; every
+    # other link (weak, or under two numbers: review only) not already inside one strong
+    # cluster is a review pair of its own, so that it never drags a sure pair down.
+    groups_of = _Clusters(cannot)
+    strong, weak = [], []
+    for e in edges:
         a, b = str(e["id_a"]), str(e["id_b"])
-        if comp.get(a, a) != comp.get(b, b):  # not already inside one strong cluster
-            e["_group"] = f"{a}+{b}"
+        if e["_sure"] and groups_of.join(a, b):
+            strong.append(e)
+        else:
+            weak.append(e)
     groups: dict[str, list[dict[str, object]]] = {}
     for e in strong:
-        groups.setdefault(comp[str(e["id_a"])], []).append(e)
+        groups.setdefault(groups_of.root(str(e["id_a"])), []).append(e)
     for e in weak:
-        if "_group" in e:
-            groups.setdefault(str(e["_group"]), []).append(e)
+        a, b = str(e["id_a"]), str(e["id_b"])
+        # Not already inside one strong cluster, and not between a person and someone known
+        # to be another person (the sharer of a number one of the person's entries holds).
+        if groups_of.root(a) != groups_of.root(b) and not groups_of.apart(a, b):
+            groups.setdefault(f"{a}+{b}", []).append(e)
     member_ids = {str(e[k]) for e in edges for k in ("id_a", "id_b")}
     by_id = {r["id"]: r for r in people.filter(pl.col("id").is_in(list(member_ids))).to_dicts()}
     rows: list[dict[str, object]] = []
