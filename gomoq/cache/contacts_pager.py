@@ -162,6 +162,12 @@ class ContactsPager:
                     self.work.drop_pass(number - 1)
                 return self.work.chunk_files(number), number - 1
             if number >= self.max_passes:
+                # Start the next sync from pass 1: a failed run must not poison the next one
+                # (its passes would all count against it and it would give up at once).
+                self.work.drop_pass(number)
+                self.work.drop_pass(number - 1)
+                self.state.update({"pass": 1, "t_start": None, "history": []})
+                self.work.save()
                 raise SyncDriftError(
                     f"The contact list kept changing during all {number} passes of the sync "
                     f"({'; '.join(outcome.reasons)}); try again when the organisation is "

@@ -52,6 +52,25 @@ class NoCache(UsageError):
     """There is no usable snapshot for the profile (never synced, or an incompatible cache)."""
 
 
+class CorruptCache(NoCache):
+    """A file of the current snapshot does not verify (truncated, overwritten, wrong rows)."""
+
+    exit_code = 4  # documented in the README's exit codes: "the cache is damaged"
+
+
+def verify_table(path: Path, rows: int | None) -> str | None:
+    """Why the Parquet file at `path` cannot be trusted (None when it verifies): its footer
+    must read and, when the manifest recorded one, its row count must match."""
+    try:
+        found = int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"it is not a readable Parquet file ({first[:120]})"
+    if rows is not None and found != rows:
+        return f"it holds {found:,} rows where the manifest says {rows:,}"
+    return None
+
+
 def new_id() -> str:
     """A sortable, unique folder suffix (time first, so `ls` shows the order)."""
     from datetime import UTC, datetime
@@ -134,7 +153,26 @@ class Snapshot:
             raise NoCache(
                 f"The cache of profile {profile_name} was written by {age} gomoq: run `gomoq sync`."
             )
-        return cls(path, manifest)
+        snapshot = cls(path, manifest)
+        snapshot.verify()
+        return snapshot
+
+    def verify(self) -> None:
+        """Raise `CorruptCache` naming the first table file that does not verify (footer and
+        row count against the manifest; a few milliseconds: only footers are read)."""
+        counts = self.manifest.get("counts", {})
+        for table in TABLES:
+            path = self.table_path(table)
+            if not path.exists():
+                continue
+            rows = counts.get(table)
+            problem = verify_table(path, int(rows) if isinstance(rows, int) else None)
+            if problem is not None:
+                profile = self.manifest.get("profile", "?")
+                raise CorruptCache(
+                    f"The cache file {path} of profile {profile} is damaged: {problem}. "
+                    f"`gomoq sync --profile {profile}` will rebuild it."
+                )
 
     def table_path(self, table: str) -> Path:
         """Where `table`'s Parquet file is (it may be absent in an old partial snapshot)."""

@@ -10,7 +10,7 @@
 
 Everything is written by atomic rename, so a `kill -9` leaves at worst a stray temporary file,
 never a half-written part that looks finished. A work folder older than `MAX_AGE_S`, or made
-for another base URL or schema version, is not resumed but deleted.
+for another base URL, organisation or schema version, is not resumed but deleted.
 """
 
 from __future__ import annotations
@@ -52,8 +52,15 @@ class WorkFolder:
         self.state = state
 
     @classmethod
-    def open(cls, profile: str, base_url: str) -> tuple[WorkFolder, bool]:
-        """The resumable work folder of `profile` (resumed=True), or a fresh one."""
+    def open(
+        cls, profile: str, base_url: str, organization_id: str | None = None
+    ) -> tuple[WorkFolder, bool]:
+        """The resumable work folder of `profile` (resumed=True), or a fresh one.
+
+        A work folder is resumed only for the same base URL *and* the same organisation (the
+        id `GET /users/me` names): every real organisation shares one base URL, so a profile
+        whose key now opens another organisation starts afresh instead of mixing the two.
+        """
         root = paths.profile_cache_dir(profile)
         root.mkdir(parents=True, exist_ok=True)
         found: WorkFolder | None = None
@@ -66,6 +73,7 @@ class WorkFolder:
                 and state is not None
                 and state.get("schema_version") == SCHEMA_VERSION
                 and state.get("base_url") == base_url
+                and state.get("organization_id") == organization_id
                 and time.time() - float(state.get("created", 0)) < MAX_AGE_S
             )
             if usable and state is not None:
@@ -82,6 +90,7 @@ class WorkFolder:
                 "schema_version": SCHEMA_VERSION,
                 "profile": profile,
                 "base_url": base_url,
+                "organization_id": organization_id,
                 "created": time.time(),
                 "done": {},
                 "contacts": {"pass": 1, "t_start": None, "history": []},

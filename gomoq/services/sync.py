@@ -149,11 +149,16 @@ def sync(
     should_cancel: CancelFn | None = None,
     client_options: dict[str, Any] | None = None,
     max_passes: int = 5,
+    empty_base_ok: bool = False,
 ) -> SyncResult:
     """Sync `profile` into a new snapshot and make it current; see the module docstring.
 
-    `only` limits the sync to some of `GROUPS` (the other tables are carried over from the
-    current snapshot, or empty). `client_options` go to `open_client` (tests, benchmarks).
+    `only` limits the sync to some of `GROUPS`; the other tables are carried over from the
+    current snapshot, which must exist, verify and hold the same organisation (else
+    `UsageError`, nothing written: a snapshot of calls without contacts would make every check
+    say "no findings"). `empty_base_ok` lets a profile without a snapshot get the other tables
+    empty and marked never synced (tests that exercise one table alone). `client_options` go
+    to `open_client` (tests, benchmarks).
     Raises `Cancelled` when `should_cancel` says so (the work is kept for the next run),
     `ApiError` subclasses for API failures, `SyncDriftError` when the server never settles.
     """
@@ -168,6 +173,7 @@ def sync(
                     should_cancel,
                     client_options or {},
                     max_passes,
+                    empty_base_ok,
                 ),
                 should_cancel,
             )
@@ -206,13 +212,18 @@ async def _sync(
     should_cancel: CancelFn | None,
     client_options: dict[str, Any],
     max_passes: int,
+    empty_base_ok: bool = False,
 ) -> SyncResult:
     started = time.monotonic()
-    work, resumed = WorkFolder.open(profile.name, profile.base_url)
-    previous_stats = dict(work.state.get("stats", {}))
-    counter = fetch.Counter(workers_for(profile.rate_limit))
     async with open_client(profile, **client_options) as client:
-        await client.me()  # a wrong key or an unreachable host: one clear error, early
+        # a wrong key or an unreachable host: one clear error, early; and the organisation the
+        # key opens, which the work folder and the snapshot are tied to
+        org_id = organization_id(await client.me())
+        if groups != set(GROUPS):
+            _check_base(profile.name, org_id, groups, empty_base_ok)
+        work, resumed = WorkFolder.open(profile.name, profile.base_url, org_id)
+        previous_stats = dict(work.state.get("stats", {}))
+        counter = fetch.Counter(workers_for(profile.rate_limit))
         repairs = 0
         pager: ContactsPager | None = None
         try:
@@ -221,7 +232,7 @@ async def _sync(
             check_cancel(should_cancel)
             if "contacts" in groups and not work.is_done("contacts"):
                 pager = ContactsPager(client, work, progress, should_cancel, max_passes)
-                pager.known_ids = _known_ids(profile.name)
+                pager.known_ids = _known_ids(profile.name, org_id)
                 pager.workers = counter.workers
                 files, repairs = await pager.run()
                 _finish_contacts(work, files, progress)
@@ -237,7 +248,7 @@ async def _sync(
     stats = work.state["stats"]
     repairs = max(repairs, len([h for h in work.state["contacts"]["history"] if not h["ok"]]))
     synced = tuple(t for g in GROUPS if g in groups for t in GROUPS[g])
-    counts = _assemble(profile, work, synced, float(stats["duration_s"]), repairs)
+    counts = _assemble(profile, work, synced, float(stats["duration_s"]), repairs, org_id)
     with store.profile_lock(profile.name):
         check_cancel(should_cancel)
         final = store.install(profile.name, work.path)
@@ -257,10 +268,43 @@ async def _sync(
     )
 
 
-def _known_ids(profile: str) -> pl.Series | None:
-    """The contact ids of the current snapshot, or None without one."""
+def organization_id(me: dict[str, Any]) -> str | None:
+    """The organisation id in a `GET /users/me` answer (None when the answer has none)."""
+    org = me.get("organization")
+    value = org.get("id") if isinstance(org, dict) else me.get("organizationId")
+    return None if value is None else str(value)
+
+
+def _check_base(profile: str, org_id: str | None, groups: set[str], empty_ok: bool) -> None:
+    """`--only` completes the current snapshot: refuse (changing nothing) when there is none,
+    when it is damaged, or when it holds another organisation."""
+    chosen = ", ".join(sorted(groups))
+    try:
+        current = store.Snapshot.open(profile, "current")
+    except store.CorruptCache as exc:
+        raise UsageError(f"`--only {chosen}` cannot complete the current snapshot: {exc}") from None
+    except store.NoCache:
+        if empty_ok:
+            return
+        raise UsageError(
+            f"`--only {chosen}` completes the current snapshot, and profile {profile} has none "
+            "yet: run a full `gomoq sync` first."
+        ) from None
+    held = current.manifest.get("organization_id")
+    if held is not None and org_id is not None and held != org_id:
+        raise UsageError(
+            f"`--only {chosen}` completes the current snapshot, which holds organisation {held}, "
+            f"but profile {profile}'s key now opens organisation {org_id}: run a full "
+            "`gomoq sync`."
+        )
+
+
+def _known_ids(profile: str, org_id: str | None) -> pl.Series | None:
+    """The contact ids of the current snapshot (of this organisation), or None without one."""
     try:
         snapshot = store.Snapshot.open(profile, "current")
+        if snapshot.manifest.get("organization_id", org_id) != org_id:
+            return None
         return snapshot.scan("contacts").select("id").collect()["id"]
     except (store.NoCache, OSError, pl.exceptions.PolarsError):
         return None
@@ -328,7 +372,12 @@ def _finish_contacts(work: WorkFolder, files: list[Any], progress: ProgressFn) -
 
 
 def _assemble(
-    profile: Profile, work: WorkFolder, synced: tuple[str, ...], duration: float, repairs: int
+    profile: Profile,
+    work: WorkFolder,
+    synced: tuple[str, ...],
+    duration: float,
+    repairs: int,
+    org_id: str | None,
 ) -> dict[str, int]:
     """Complete the work folder into a snapshot: tables not synced now come from the current
     snapshot (or are empty); then the manifest. Returns the row count of every table."""
@@ -361,6 +410,7 @@ def _assemble(
             "schema_version": SCHEMA_VERSION,
             "profile": profile.name,
             "base_url": profile.base_url,
+            "organization_id": org_id,
             "synced_at": now,
             "counts": counts,
             "tables": tables,

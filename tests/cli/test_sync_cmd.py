@@ -135,10 +135,15 @@ def test_sync_text_summary(sandbox_app: SandboxApp, saved_profile: Profile) -> N
 
 
 def test_sync_json_and_only(sandbox_app: SandboxApp, saved_profile: Profile) -> None:
+    # `--only` completes a snapshot: on a fresh profile it is refused, nothing written
+    fresh = invoke(sandbox_app, "--only", "calls", "-q")
+    assert fresh.exit_code == 2
+    assert "has none yet: run a full `gomoq sync` first." in fresh.stderr
+    assert invoke(sandbox_app, "-q").exit_code == 0
     result = invoke(sandbox_app, "--only", "contacts,attribute_defs", "--format", "json", "-q")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["counts"]["contacts"] == 300 and data["counts"]["calls"] == 0
+    assert data["counts"]["contacts"] == 300 and data["counts"]["calls"] > 0  # carried over
     assert data["synced"] == ["contacts", "attributes", "attribute_defs"]
     assert saved_profile.api_key not in result.output
 
@@ -164,6 +169,6 @@ def test_sync_errors_are_one_sentence(
 def test_sync_progress_lines_when_not_a_terminal(
     sandbox_app: SandboxApp, saved_profile: Profile
 ) -> None:
-    result = invoke(sandbox_app, "--only", "contacts")
+    result = invoke(sandbox_app)
     assert result.exit_code == 0
     assert "Syncing: contacts: 300/300 contacts" in result.stderr
