@@ -130,7 +130,8 @@ def plan(
         click.echo(made.to_json(), nl=False)
     else:
         made.save(output)
-        click.echo(f"Wrote {len(made.actions)} actions to {output}.", err=True)
+        count = len(made.actions)
+        click.echo(f"Wrote {count} action{'' if count == 1 else 's'} to {output}.", err=True)
 
 
 @plan.command("show")
@@ -213,9 +214,11 @@ def apply(
             attributes_update=attributes_update,
         )
     if dry_run:
+        # with --format json stdout is exactly one JSON document: the lines go to stderr
         for r in svc.describe(loaded):
             click.echo(
-                f"would change {r.contact_id} {r.field}: {_show(r.before)} → {_show(r.after)}"
+                f"would change {r.contact_id} {r.field}: {_show(r.before)} → {_show(r.after)}",
+                err=fmt == "json",
             )
     _summary(result, fmt)
 

@@ -83,6 +83,13 @@ class _PlainTask:
     message: str | None = None
 
 
+def _label(description: str | None, task: str) -> str:
+    """`Syncing: contacts`; the task alone when it repeats the description (not `apply: apply`)."""
+    if not description or description.strip().lower() == task.strip().lower():
+        return task
+    return f"{description}: {task}"
+
+
 @dataclass
 class PlainReporter:
     """The non-terminal renderer: one line per task every `interval` seconds and at its end."""
@@ -120,7 +127,7 @@ class PlainReporter:
             parts.append(f"ETA {format_duration((state.total - state.done) / rate)}")
         if state.message:
             parts.append(state.message)
-        prefix = f"{self.label}: {name}" if self.label else name
+        prefix = _label(self.label, name)
         self.stream.write(f"{prefix}: {', '.join(parts)}\n")
         self.stream.flush()
 
@@ -163,7 +170,7 @@ def progress_bar(
         def update(event: ProgressEvent) -> None:
             task = bars.get(event.task)
             if task is None:
-                label = f"{description}: {event.task}" if description else event.task
+                label = _label(description, event.task)
                 few = event.total is not None and event.total <= FEW_ITEMS
                 task = bars[event.task] = progress.add_task(
                     label, total=event.total, note="", unit=event.unit, show_rate=not few

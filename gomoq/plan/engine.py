@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gomoq.api import ApiError, Conflict, GomobileClient, NotFound, ServerError, TransportError
+from gomoq.api.contract import spelled
 from gomoq.errors import Cancelled
 from gomoq.plan import audience_steps, phone_steps
 from gomoq.plan import steps as st
@@ -91,14 +92,14 @@ class RunResult:
 
     def headline(self) -> str:
         """What the run did in one sentence, for the CLI and the app, e.g. `Apply finished:
-        3 actions done, 1 skipped as a conflict (changed since review); 46 requests (run r).`"""
+        3 changes done, 1 skipped as a conflict (changed since review); 46 requests (run r).`"""
         name = {"apply": "Apply", "undo": "Undo"}.get(self.kind, self.kind.capitalize())
         outcome = {
             "done": "finished",
             "partial": "finished with problems",
             "running": "stopped before the end",
         }.get(self.state, self.state)
-        parts = [_count(self.done, "action") + " done"]
+        parts = [_count(self.done, "change") + " done"]  # units: a merge, or one contact
         if self.duplicates:
             parts.append(
                 f"{_count(self.duplicates, 'contact')} kept its phone: another live contact "
@@ -183,6 +184,9 @@ class Engine:
         self.client = client
         self.journal = journal
         self.run_id = run_id
+        run = journal.run(run_id)
+        self._task = str(run["kind"]) if run is not None else "apply"
+        """The progress task: the run's kind (`apply`, `undo`), so undo never reads "apply"."""
         self.fingerprints = dict(fingerprints or {})
         self.region = region
         self.attributes_update = attributes_update
@@ -234,7 +238,7 @@ class Engine:
         if self.progress is not None:
             self.progress(
                 ProgressEvent(
-                    "apply", self._finished, self._total, "actions", message, finished=finished
+                    self._task, self._finished, self._total, "changes", message, finished=finished
                 )
             )
 
@@ -345,7 +349,7 @@ class Engine:
                 value = e.get("value") if isinstance(e, dict) else None
                 notes.append(
                     f"contact {step.payload.get('old_id')}: the server refused to restore "
-                    f"attribute {name}={value!r}"
+                    f"attribute {name}={spelled(value)}"
                 )
         return "; ".join(notes) or None
 

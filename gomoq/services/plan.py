@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gomoq.api.contract import spelled
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
 from gomoq.plan import journal as jr
@@ -307,7 +308,7 @@ def undo(
         described = [
             f"{aid}: {'restore contacts ' + ', '.join(data.get('touches', []))}"
             if kind == "restore"
-            else f"{aid}: set {data['attribute']} of {cid} back to {data['value']!r}"
+            else f"{aid}: set {data['attribute']} of {cid} back to {spelled(data['value'])}"
             for aid, kind, cid, data in units
         ]
         return RunResult(

@@ -55,3 +55,17 @@ def test_undo_of_an_unknown_id_changes_nothing_and_exits_2() -> None:
     assert "zzzzzzzz has no decision" in result.stderr
     assert "Traceback" not in result.output
     assert decisions.load(conn, "p")["decision"].to_list() == ["dismissed"]
+
+
+def test_progress_label_does_not_repeat_the_task() -> None:
+    import io
+
+    from gomoq.cli.progress_bar import PlainReporter
+    from gomoq.progress import ProgressEvent
+
+    out = io.StringIO()
+    report = PlainReporter(out, "apply")
+    report(ProgressEvent("apply", 66, 66, "changes", finished=True))
+    report(ProgressEvent("undo", 2, 2, "changes", finished=True))
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("apply: 66/66 changes") and lines[1].startswith("apply: undo: ")

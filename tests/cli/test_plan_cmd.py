@@ -45,6 +45,11 @@ def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: P
     with in_process(sandbox_app):
         dry = run("apply", str(path), "--dry-run")
         assert dry.exit_code == 0, dry.output
+        assert "would change" in dry.stdout
+        # with --format json, stdout is exactly one JSON document (the lines go to stderr)
+        dry_json = run("apply", str(path), "--dry-run", "--format", "json")
+        assert json.loads(dry_json.stdout)["dry_run"] is True
+        assert "would change" in dry_json.stderr
         assert (
             sandbox_app.sandbox.conn.execute(
                 "SELECT deleted_at FROM contacts WHERE id = ?", (b,)
@@ -63,11 +68,11 @@ def test_show_apply_history_undo(sandbox_app: Any, sandbox_key: str, tmp_path: P
         preview = run("undo", result["run_id"], "--dry-run")
         assert preview.exit_code == 0, preview.output
         assert f"restore contacts {b}" in preview.stdout
-        assert f"set dq_flag of {a} back to None" in preview.stdout
+        assert f"set dq_flag of {a} back to null" in preview.stdout  # the API's spelling
         undone = run("undo", result["run_id"], "--yes")
         assert undone.exit_code == 0, undone.output
         assert (
-            "Undo finished: 2 actions done; " in undone.output and "requests (run " in undone.output
+            "Undo finished: 2 changes done; " in undone.output and "requests (run " in undone.output
         )
     live = sandbox_app.sandbox.conn.execute(
         "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"

@@ -47,6 +47,9 @@ def test_cache_is_used_and_patched(synced: Profile) -> None:
     assert _contact(synced, ids[60]) is None
     attrs = Snapshot.open(synced.name).read("attributes")
     assert attrs.filter((pl.col("name") == "dq_flag") & (pl.col("value") == "svc")).height == 50
+    # the definition the apply created is in the cache too (no "undefined dq_flag" until a sync)
+    defs = Snapshot.open(synced.name).read("attribute_defs")
+    assert defs.filter(pl.col("name") == "dq_flag")["type"].to_list() == ["text"]
 
     undone = svc.undo(synced, result.run_id)
     assert undone.ok, undone.messages

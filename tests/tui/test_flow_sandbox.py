@@ -160,5 +160,5 @@ async def test_sync_review_fix_flag_apply_undo(sandbox_app: Any, sandbox_key: st
             # Restoring the invalid values may be refused by the server: whatever failed is
             # listed on screen in words.
             shown = text(app.screen.query_one("#history-result-body"))
-            assert f"{undone['done']} actions done" in shown and "Undo finished" in shown
+            assert f"{undone['done']} changes done" in shown and "Undo finished" in shown
             assert all(m[:40] in shown for m in undone["messages"][:5])

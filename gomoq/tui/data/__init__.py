@@ -43,10 +43,12 @@ from gomoq.tui.data.review import (
     merge_payload,
 )
 from gomoq.tui.data.source import FrameSource, TableSource, as_text
+from gomoq.tui.data.values import EXAMPLES, Reading, read_value
 
 __all__ = [
     "CHOOSABLE_FIELDS",
     "COMPARE_FIELDS",
+    "EXAMPLES",
     "FAILED_STATUSES",
     "LIST_COLUMNS",
     "LIST_LABELS",
@@ -57,6 +59,7 @@ __all__ = [
     "ContactDetail",
     "ContactIndex",
     "FrameSource",
+    "Reading",
     "TableSource",
     "apply_decisions",
     "as_text",
@@ -72,6 +75,7 @@ __all__ = [
     "duplicate_queue",
     "merge_payload",
     "overview_cards",
+    "read_value",
     "record_trend",
     "severity_counts",
     "sync_time",

@@ -12,20 +12,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from gomoq.api.contract import spelled
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
-from gomoq.tui.data import attribute_definition, attribute_groups
+from gomoq.tui.data import EXAMPLES, attribute_definition, attribute_groups, read_value
 from gomoq.tui.dialogs.ask import AskValue
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
 
-def parse_value(text: str) -> Any:
-    """The operator's typed value: JSON when it parses (numbers, true/false), else the text."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+def shown_value(value: Any) -> str:
+    """A cached raw value as JSON spells it (quotes show spaces at either end), ∅ for none."""
+    return "∅ (empty)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 class AttributesScreen(WorkbenchScreen):
@@ -45,6 +43,8 @@ class AttributesScreen(WorkbenchScreen):
         self.groups: pl.DataFrame | None = None
         self.recorded: list[tuple[str, str | None, str, Any]] = []
         """(attribute, value, decision, new value) in the order saved (tests assert on it)."""
+        self.definitions: dict[str, dict[str, Any] | None] = {}
+        """attribute -> its definition in the cache (None: none), read with the detail pane."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="attrs"):
@@ -67,7 +67,9 @@ class AttributesScreen(WorkbenchScreen):
     def on_table_ready(self, message: TableReady) -> None:
         self.finish(message.name)
         if message.name == "definition":
-            self.query_one("#attr-def-body", Static).update(message.extra)
+            text, field, definition = message.extra
+            self.definitions[field] = definition
+            self.query_one("#attr-def-body", Static).update(text)
             return
         self.groups = message.frame
         table = self.query_one("#attrs-table", DataTable)
@@ -75,8 +77,9 @@ class AttributesScreen(WorkbenchScreen):
         table.clear(columns=True)
         table.add_columns("Attribute", "Invalid value", "Contacts", "Problem", "Decision")
         for r in message.frame.iter_rows(named=True):
-            value = "∅ (empty)" if r["value"] is None else repr(r["value"])
-            table.add_row(r["field"], value, r["count"], r["kind"], r["decision"] or "")
+            table.add_row(
+                r["field"], shown_value(r["value"]), r["count"], r["kind"], r["decision"] or ""
+            )
         if message.frame.height:
             table.move_cursor(row=min(cursor, message.frame.height - 1))
         status = f"{message.frame.height:,} invalid value groups"
@@ -113,24 +116,37 @@ class AttributesScreen(WorkbenchScreen):
                 text.append(f"{definition.get('description') or 'no description'}\n", "dim")
             else:
                 text.append("No definition in the organisation.\n", style="red")
-            text.append(f"\n{group['count']:,} contacts hold {group['value']!r}\n")
+            text.append(f"\n{group['count']:,} contacts hold {shown_value(group['value'])}\n")
             text.append(f"\n{group['evidence'] or ''}\n", style="italic")
-            return TableReady("definition", pl.DataFrame(), text)
+            return TableReady("definition", pl.DataFrame(), (text, group["field"], definition))
 
         self.start("definition", "Reading definition", work, show=False)
 
     def action_set_value(self) -> None:
-        """Ask for the new value, then set it for every contact in the group."""
+        """Ask for the new value, checked against the attribute's type as it is typed (the
+        API's rules), then set it for every contact in the group."""
         group = self.current()
         if group is None:
             return
+        field = str(group["field"])
+        if field not in self.definitions:
+            self.notify("Reading the attribute's definition… press e again.", timeout=3)
+            return
+        definition = self.definitions[field]
+        kind = str((definition or {}).get("type") or "")
+
+        def reader(text: str) -> Any:
+            return read_value(field, definition, text)
 
         def answered(text: str | None) -> None:
             if text is not None:
-                self.decide(group, "set_attribute", parse_value(text))
+                reading = reader(text)
+                if reading.problem is None:
+                    self.decide(group, "set_attribute", reading.value)
 
+        question = f"New value of {field} ({kind or 'undefined'}) for {group['count']:,} contacts"
         self.app.push_screen(
-            AskValue(f"New value of {group['field']} for {group['count']:,} contacts", "e.g. 42"),
+            AskValue(question, EXAMPLES.get(kind, ""), reader=reader),
             answered,
         )
 
@@ -171,7 +187,7 @@ class AttributesScreen(WorkbenchScreen):
         payload = None if decision == "flag" else {"attribute": group["field"], "value": value}
         label = {
             "flag": "flagged",
-            "set_attribute": "cleared" if value is None else f"set to {value!r}",
+            "set_attribute": "cleared" if value is None else f"set to {spelled(value)}",
         }[decision]
 
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionRecorded:
@@ -184,5 +200,10 @@ class AttributesScreen(WorkbenchScreen):
     def on_decision_recorded(self, message: DecisionRecorded) -> None:
         self.finish("decision")
         self.workbench.note_decision(message.finding_ids, message.decision)
-        self.notify(f"{message.label} ({len(message.finding_ids):,} contacts).", timeout=3)
+        count = len(message.finding_ids)
+        self.notify(
+            f"{message.label} for {count:,} contact{'' if count == 1 else 's'}"
+            " (decided; apply from Plan).",
+            timeout=3,
+        )
         self.refresh_data()

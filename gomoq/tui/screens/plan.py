@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from gomoq.api.contract import spelled
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import TableSource
@@ -51,11 +52,11 @@ def cell(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, dict):
-        text = ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
+        text = ", ".join(f"{k} {spelled(v)}" for k, v in value.items()) or "—"
     elif isinstance(value, list | tuple | set):
-        text = f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(str, value))
+        text = f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(spelled, value))
     else:
-        text = str(value)
+        text = spelled(value)  # the API's spelling: true, 12, never Python's True
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
 
 
