@@ -105,7 +105,7 @@ def test_example_parses(where: str, args: list[str]) -> None:
 
 def test_an_unquoted_comparison_is_caught() -> None:
     (args,) = gomoq_commands("gomoq plan --auto merge-exact:confidence>=0.9 -o plan.json")
-    with pytest.raises(Exception, match="option|Unknown|rule"):
+    with pytest.raises(Exception, match="cannot read"):
         parse_with_click(args)
     (quoted,) = gomoq_commands("gomoq plan --auto 'merge-exact:confidence>=0.9' -o p.json")
     parse_with_click(quoted)
