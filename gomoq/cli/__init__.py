@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "import": "gomoq.cli.import_cmd:import_",
     "segment": "gomoq.cli.segment_cmd:segment",
     "audience": "gomoq.cli.audience_cmd:audience",
+    "reconcile": "gomoq.cli.reconcile_cmd:reconcile",
 }
 
 log = logging.getLogger("gomoq")

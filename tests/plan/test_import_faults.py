@@ -17,9 +17,7 @@ from .conftest import Server
 
 
 def _rows(n: int) -> tuple[dict[str, object], ...]:
-    return tuple(
-        {"primaryPhone": f"+2126990{i:05d}", "fullName": f"Nouveau {i}"} for i in range(n)
-    )
+    return tuple({"primaryPhone": f"+2126990{i:05d}", "fullName": f"Nouveau {i}"} for i in range(n))
 
 
 def test_lost_upsert_answers_create_nothing_twice(
