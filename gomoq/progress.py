@@ -37,12 +37,22 @@ def no_progress(_event: ProgressEvent) -> None:
     """The default progress sink: ignore every event."""
 
 
-def never_cancel() -> bool:
-    """The default cancellation probe: never cancel."""
-    return False
-
-
 def check_cancel(should_cancel: CancelFn | None) -> None:
     """Raise `Cancelled` when the operator asked to stop; call between safe points only."""
     if should_cancel is not None and should_cancel():
         raise Cancelled("Cancelled by the operator; nothing was left half-done.")
+
+
+def format_duration(seconds: float) -> str:
+    """`42s`, `1m42s`, `2h05m`: short and exact enough for a progress line or a summary."""
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

@@ -34,7 +34,7 @@ from gomoq.cache.convert import (
 from gomoq.cache.ordered import write_parts_in_order
 from gomoq.cache.schema import empty_frame
 from gomoq.cache.store import write_table
-from gomoq.cache.work import WorkFolder
+from gomoq.cache.work import CALL_PARTS, MEMBER_PARTS, WorkFolder
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
 log = logging.getLogger("gomoq.sync")
@@ -104,8 +104,7 @@ async def fetch_audiences(
     ids = audiences["id"].to_list()
     counts = {"audiences": 0, "members": 0}
 
-    parts = work.path / "members-parts"  # one file per finished audience: resumable
-    parts.mkdir(exist_ok=True)
+    parts = work.parts_dir(MEMBER_PARTS)  # one file per finished audience: resumable
 
     async def one(audience_id: str) -> pl.DataFrame:
         def seen(page: Page) -> None:
@@ -226,9 +225,7 @@ async def _export_windows(client: GomobileClient, work: WorkFolder) -> list[list
 
 
 def _window_part(work: WorkFolder, index: int) -> Any:
-    folder = work.path / "calls-parts"
-    folder.mkdir(exist_ok=True)
-    return folder / f"export-{index:04d}.parquet"
+    return work.parts_dir(CALL_PARTS) / f"export-{index:04d}.parquet"
 
 
 async def _export_window(
@@ -273,8 +270,7 @@ async def _page_calls(
     first = await again(lambda: client.list_calls(1, PAGE_SIZE, sortOrder="asc"))
     counter.pages += 1
     total_pages = max(1, math.ceil(first.meta.total / PAGE_SIZE))
-    parts_dir = work.path / "calls-parts"
-    parts_dir.mkdir(exist_ok=True)
+    parts_dir = work.parts_dir(CALL_PARTS)
     done_rows = {"n": 0}
 
     def part(chunk: int) -> Any:

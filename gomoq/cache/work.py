@@ -34,6 +34,12 @@ from gomoq.errors import UsageError
 
 STATE = "state.json"
 MAX_AGE_S = 24 * 3600.0
+# The work folder's sub-folders of parts (deleted once the snapshot is assembled).
+CONTACT_PASSES = "contacts"  # contacts/pass-<k>/chunk-<c>.parquet + .json
+CALL_PARTS = "calls-parts"  # one file per window or chunk of calls
+MEMBER_PARTS = "members-parts"  # one file per finished audience
+ATTRIBUTE_PARTS = "attribute-parts"  # slices of the long attributes table
+PART_FOLDERS = (CONTACT_PASSES, CALL_PARTS, MEMBER_PARTS, ATTRIBUTE_PARTS)
 
 
 @dataclass
@@ -128,7 +134,7 @@ class WorkFolder:
 
     def pass_dir(self, number: int) -> Path:
         """The folder of contacts pass `number`."""
-        folder = self.path / "contacts" / f"pass-{number}"
+        folder = self.path / CONTACT_PASSES / f"pass-{number}"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
@@ -164,7 +170,18 @@ class WorkFolder:
 
     def drop_pass(self, number: int) -> None:
         """Delete a pass that is no longer needed."""
-        shutil.rmtree(self.path / "contacts" / f"pass-{number}", ignore_errors=True)
+        shutil.rmtree(self.path / CONTACT_PASSES / f"pass-{number}", ignore_errors=True)
+
+    def parts_dir(self, name: str) -> Path:
+        """The sub-folder `name` (one of `PART_FOLDERS`), created when missing."""
+        folder = self.path / name
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def drop_parts(self) -> None:
+        """Remove the parts (the finished tables and state.json stay until the swap)."""
+        for name in PART_FOLDERS:
+            shutil.rmtree(self.path / name, ignore_errors=True)
 
     def discard(self) -> None:
         """Delete the whole work folder."""

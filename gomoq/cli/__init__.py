@@ -8,18 +8,20 @@ headless. stdout carries data; stderr carries diagnostics, progress and errors.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import sys
 import traceback
+from types import ModuleType
 
 import click
 
 from gomoq import __version__
+from gomoq.cli.extras import SANDBOX_MISSING, sandbox_installed
+from gomoq.config import Profile
 from gomoq.errors import GomoqError
 from gomoq.secrets import redact
 
-# name -> "module:attribute". A command whose module is not there yet is simply not listed.
+# name -> "module:attribute", imported only when the command is used.
 COMMANDS: dict[str, str] = {
     "demo": "gomoq.cli.demo_cmd:demo",
     "sandbox": "gomoq.cli.sandbox_cmd:sandbox",
@@ -40,30 +42,34 @@ COMMANDS: dict[str, str] = {
     "reconcile": "gomoq.cli.reconcile_cmd:reconcile",
 }
 
+# Commands that need the sandbox extra (`gomoq[sandbox]`).
+SANDBOX_COMMANDS = frozenset({"demo", "sandbox"})
+
 log = logging.getLogger("gomoq")
 
 
-def _module_exists(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+    help="Needs the sandbox extra: " + SANDBOX_MISSING,
+)
+def _sandbox_missing() -> None:
+    raise click.UsageError(SANDBOX_MISSING)
 
 
 class LazyGroup(click.Group):
     """A group that imports a sub-command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        lazy = [n for n, target in COMMANDS.items() if _module_exists(target.split(":")[0])]
-        return sorted(set(super().list_commands(ctx)) | set(lazy))
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
+        if cmd_name in SANDBOX_COMMANDS and not sandbox_installed():
+            return _sandbox_missing
         module_name, attr = target.split(":")
-        if not _module_exists(module_name):
-            return None
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
@@ -89,12 +95,18 @@ def cli(ctx: click.Context, profile_name: str | None) -> None:
         # same as `gomoq sync --profile X` through click's default map.
         ctx.default_map = {name: {"profile_name": profile_name} for name in COMMANDS}
     if ctx.invoked_subcommand is None:
-        if _module_exists("gomoq.cli.app_cmd"):
-            from gomoq.cli.app_cmd import open_app
+        ctx.invoke(_app_cmd().open_app, profile_name=profile_name)
 
-            ctx.invoke(open_app, profile_name=profile_name)
-        else:
-            click.echo(ctx.get_help())
+
+def _app_cmd() -> ModuleType:
+    # imported when used: it loads Textual, and `gomoq --help` imports every command's module
+    return importlib.import_module("gomoq.cli.app_cmd")
+
+
+def run_workbench(profile: Profile | None) -> str | None:
+    """Run the Textual app on `profile` until the operator quits (`gomoq demo` ends so)."""
+    result: str | None = _app_cmd().run_app(profile)
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,12 +10,11 @@ import click
 
 from gomoq.cli.options import profile_option
 from gomoq.config import Profile, list_profiles, load_profile
+from gomoq.tui.app import GomoqApp
 
 
 def run_app(profile: Profile | None) -> str | None:
     """Run the Textual app until the operator quits; returns what the app exited with."""
-    from gomoq.tui.app import GomoqApp
-
     app = GomoqApp(profile)
     result = app.run()
     # A job still running (a sync retrying an unreachable server, say) was asked to stop when the
@@ -36,6 +35,9 @@ def open_app(ctx: click.Context, profile_name: str | None = None) -> None:
         profile = load_profile(profile_name)
     # else: no profile at all yet, and the app opens on its first-run screen
     if run_app(profile) == "demo":
-        from gomoq.cli.demo_cmd import demo
-
+        # `gomoq demo`, found through the lazy group (demo_cmd runs the app: no import back)
+        root = ctx.find_root()
+        assert isinstance(root.command, click.Group)
+        demo = root.command.get_command(root, "demo")
+        assert demo is not None
         ctx.invoke(demo)

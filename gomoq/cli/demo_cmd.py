@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from gomoq import paths
+from gomoq.cli import run_workbench
 from gomoq.cli.progress_bar import progress_bar
 from gomoq.config import Profile, save_profile
 
@@ -91,9 +92,7 @@ def demo(fresh: bool = False, contacts: int = DEFAULT_CONTACTS, no_app: bool = F
             sync(profile, progress=progress)
         if no_app:
             return
-        from gomoq.cli.app_cmd import run_app
-
-        run_app(profile)
+        run_workbench(profile)
     finally:
         running.stop()
         click.echo("Sandbox stopped.", err=True)

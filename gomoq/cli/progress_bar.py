@@ -33,24 +33,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from gomoq.progress import ProgressEvent, ProgressFn
+from gomoq.progress import ProgressEvent, ProgressFn, format_duration
 
-__all__ = ["PlainReporter", "format_duration", "progress_bar"]
-
-
-def format_duration(seconds: float) -> str:
-    """`42s`, `1m42s`, `2h05m`: short and exact enough for a progress line or a summary."""
-    seconds = max(0.0, seconds)
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+__all__ = ["PlainReporter", "progress_bar"]
 
 
 FEW_ITEMS = 20

@@ -25,15 +25,13 @@ deletes an audience the run created (`delete_audience`) when no member is left i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from gomoq.api import NotFound
 from gomoq.plan import steps as st
 from gomoq.plan.conflict import UnitConflict
+from gomoq.plan.host import Engine
 from gomoq.plan.journal import ActionRow
-
-if TYPE_CHECKING:
-    from gomoq.plan.engine import Engine
 
 MEMBER_BATCH: Final = 1000
 NEW_AUDIENCE: Final = "new-audience:"

@@ -24,14 +24,15 @@ Two actions of one plan that would write different values to the same attribute 
 contact are refused when the plan is made (`UsageError`): give one of them `attribute=`.
 
 Every plan carries the fingerprints of its contacts as the local cache holds them: the version
-the operator (or the cron job) looked at.
+the operator (or the cron job) looked at. This module holds the rules only: opening the cache
+and the state database, and running the checks, is `gomoq.services.plan`'s.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +40,9 @@ import polars as pl
 
 from gomoq.config import Profile
 from gomoq.errors import UsageError
-from gomoq.plan.cachepatch import cache_lookup
+from gomoq.plan.cachepatch import Lookup
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.journal import Journal
 from gomoq.plan.model import (
     STANDARD_FIELDS,
     Action,
@@ -95,21 +97,11 @@ def choose_survivor(
     return max(ordered, key=key)  # max keeps the first of equals: the smallest id
 
 
-def _fingerprints(profile: str, ids: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
-    lookup = cache_lookup(profile)
+def _fingerprints(
+    lookup: Lookup | None, ids: Sequence[str]
+) -> tuple[dict[str, str], dict[str, Any]]:
     contacts = dict(lookup(ids)) if lookup else {}
     return {cid: contact_fingerprint(c) for cid, c in contacts.items()}, contacts
-
-
-def _answered(profile: str) -> dict[str, int]:
-    try:
-        from gomoq.cache.store import Snapshot
-
-        calls = Snapshot.open(profile, "current").scan("calls")
-        counts = calls.filter(pl.col("status") == "answered").group_by("contact_id").len().collect()
-    except Exception:  # no cache, no calls: the rule falls back to completeness
-        return {}
-    return dict(zip(counts["contact_id"].to_list(), counts["len"].to_list(), strict=True))
 
 
 @dataclass
@@ -118,7 +110,9 @@ class AutoInput:
 
     `findings`: every check's findings with their `decision` column; `phones`: every live
     contact's `id`, `primary_phone`, `e164`, `valid` (`CheckInput.contact_phones`); `bands`:
-    `gomoq.checks.inactivity.engagement`; `inactive_days`: the profile's threshold.
+    `gomoq.checks.inactivity.engagement`; `inactive_days`: the profile's threshold; `lookup`:
+    contacts from the local cache (their fingerprints go in the plan; None without a cache);
+    `answered`: each contact's answered calls, asked only for `survivor=most-answered`.
     """
 
     findings: pl.DataFrame
@@ -126,6 +120,8 @@ class AutoInput:
     bands: pl.DataFrame | None = None
     inactive_days: int = 90
     notes: list[str] = field(default_factory=list)
+    lookup: Lookup | None = None
+    answered: Callable[[], Mapping[str, int]] | None = None
 
 
 def _at_least(severity: str) -> pl.Expr:
@@ -256,12 +252,9 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
     all_ids = sorted(
         {c for _r, ids in clusters for c in ids} | {c for a in actions for c in a.contact_ids()}
     )
-    fingerprints, contacts = _fingerprints(profile.name, all_ids)
-    answered = (
-        _answered(profile.name)
-        if any(r.get("survivor") == "most-answered" for r, _ in clusters)
-        else {}
-    )
+    fingerprints, contacts = _fingerprints(data.lookup, all_ids)
+    most_answered = any(r.get("survivor") == "most-answered" for r, _ in clusters)
+    answered = data.answered() if most_answered and data.answered is not None else {}
     merges: list[Action] = []
     taken: set[str] = set()
     for n, (rule, ids) in enumerate(clusters, 1):
@@ -309,9 +302,7 @@ def applied_units(conn: sqlite3.Connection, profile: str) -> dict[tuple[str, str
     A merge unit counts for its survivor and every loser. Only units in state `done` count: a
     conflict or a failure leaves the decision pending, so the next plan proposes it again.
     """
-    from gomoq.plan import journal as jr
-
-    journal = jr.Journal(conn)
+    journal = Journal(conn)
     runs = journal.runs(profile)
     undone = {r["undo_of"] for r in runs if r["kind"] == "undo" and r["state"] != "cancelled"}
     out: dict[tuple[str, str], str] = {}
@@ -335,20 +326,22 @@ def _already_applied(
     return all(applied.get((decision, cid), "") >= decided_at for cid in ids)
 
 
-def from_decisions(profile: Profile) -> Plan:
-    """A plan from every undecided-to-applied decision recorded for `profile`.
+def from_decisions(
+    profile: str,
+    frame: pl.DataFrame,
+    applied: Mapping[tuple[str, str], str],
+    lookup: Lookup | None,
+) -> Plan:
+    """A plan from every decision in `frame` (`gomoq.state.decisions.load`) not yet applied.
+
+    `applied` is `applied_units` of the same profile; `lookup` reads contacts from the local
+    cache for the plan's fingerprints (`gomoq.services.plan.plan_from_decisions` opens both).
 
     Payload keys read: merge `survivor`, `fields` (or `field_values`), `attributes`,
     `loser_handling`; flag `attribute`, `value`, `attribute_type`; set_attribute `attribute`
     (or `field`), `value` (or `new_value`); remove_from_audiences `audiences`. Flags and fixes
     with the same attribute and value are grouped into one action.
     """
-    from gomoq.plan.journal import connect
-    from gomoq.state import decisions as dec
-
-    conn = connect()
-    frame = dec.load(conn, profile.name)
-    applied = applied_units(conn, profile.name)
     actions: list[Action] = []
     grouped: dict[tuple[str, str, str], list[str]] = {}
     values: dict[tuple[str, str, str], tuple[Any, str]] = {}
@@ -409,5 +402,5 @@ def from_decisions(profile: Profile) -> Plan:
         else:
             actions.append(SetAttributeAction(f"fix-{i}", unique, attribute=attr, value=value))
     all_ids = sorted({c for a in actions for c in a.contact_ids()})
-    fingerprints, _contacts = _fingerprints(profile.name, all_ids)
-    return Plan(profile=profile.name, actions=actions, fingerprints=fingerprints)
+    fingerprints, _contacts = _fingerprints(lookup, all_ids)
+    return Plan(profile=profile, actions=actions, fingerprints=fingerprints)

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gomoq.api import ApiError, ServerError, TransportError
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint
+from gomoq.plan.host import Engine
 from gomoq.plan.journal import STEP_FINAL, ActionRow, StepRow
 from gomoq.plan.own_writes import with_attribute
 
 SEND_ATTEMPTS = 4
-
-if TYPE_CHECKING:
-    from gomoq.plan.engine import Engine
 
 
 async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:

@@ -31,6 +31,8 @@ from gomoq.api.contract import spelled
 from gomoq.errors import Cancelled
 from gomoq.plan import audience_steps, phone_steps
 from gomoq.plan import steps as st
+from gomoq.plan.bulk import run_bulk
+from gomoq.plan.cachepatch import Lookup
 from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.import_steps import IMPORT_KINDS, run_import
@@ -54,8 +56,6 @@ class AlreadyDone(Exception):
     """Nothing is left for the unit to do: an earlier action of the same plan did it."""
 
 
-# A lookup of before-images from the local cache: ids -> API-shaped contacts (missing = unknown).
-CacheLookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
 # Undo's step builder for a `restore` unit: (engine, unit) -> (current images, steps).
 Preparer = Callable[
     ["Engine", ActionRow], Awaitable[tuple[dict[str, dict[str, Any]], list[st.Step]]]
@@ -176,7 +176,7 @@ class Engine:
         attributes_update: str = "merge",
         progress: ProgressFn | None = None,
         should_cancel: CancelFn | None = None,
-        cache_lookup: CacheLookup | None = None,
+        cache_lookup: Lookup | None = None,  # before-images from the local cache
         shared_phones: Mapping[str, Sequence[str]] | None = None,
         preparers: Mapping[str, Preparer] | None = None,
         concurrency: int = 16,
@@ -620,8 +620,6 @@ class Engine:
 
     # -- bulk ---------------------------------------------------------------------------------
     async def _run_bulk(self, units: list[ActionRow]) -> None:
-        from gomoq.plan.bulk import run_bulk
-
         await run_bulk(self, units)
 
     def finish_units(self, seqs: Sequence[int], state: str, message: str | None = None) -> None:

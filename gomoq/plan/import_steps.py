@@ -29,16 +29,14 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gomoq.api import ApiError, ServerError, TransportError
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.host import Engine
 from gomoq.plan.journal import STEP_FINAL, ActionRow, Journal, StepRow, utc_now
 from gomoq.plan.model import CreateContactsAction, DefineAttributeAction, UpdateContactsAction
-
-if TYPE_CHECKING:
-    from gomoq.plan.engine import Engine
 
 IMPORT_KINDS = ("define_attribute", "create_contacts", "update_contacts")
 STEP = "import_upsert"

@@ -18,18 +18,16 @@ recorded: a contact changed since the run is a conflict, reported, never overwri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gomoq.errors import UsageError
 from gomoq.plan import steps as st
 from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
+from gomoq.plan.host import Engine
 from gomoq.plan.import_steps import IMPORT_KINDS, import_undo_units
 from gomoq.plan.journal import ActionRow, Journal
 from gomoq.plan.model import STANDARD_FIELDS
-
-if TYPE_CHECKING:
-    from gomoq.plan.engine import Engine
 
 BULK = ("flag", "set_attribute")
 UNCHANGED = "already had this value"  # the message of a bulk unit that sent nothing

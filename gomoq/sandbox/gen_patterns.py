@@ -24,18 +24,12 @@ import random
 from typing import TYPE_CHECKING
 
 from gomoq.sandbox import gen_phones as ph
+from gomoq.sandbox.gen_rates import PATTERNS
 from gomoq.sandbox.gen_truth import Cluster
 
 if TYPE_CHECKING:
     from gomoq.sandbox.gen_people import Person, PersonMaker, _Original
 
-PATTERNS = (
-    "household_subcluster",
-    "missing_name_part",
-    "two_typo_name",
-    "swapped_name",
-    "changed_number",
-)
 NEAR_SHARE = 0.2  # of the name patterns: the duplicate's number is one digit off too
 
 # Neighbouring keys (AZERTY and QWERTY share most of these rows): a slip hits a neighbour.
@@ -71,8 +65,14 @@ def typo(word: str, rng: random.Random) -> str:
     return word
 
 
+__all__ = ["PATTERNS", "PatternPlanter", "typo"]
+
+
 class PatternPlanter:
-    """Plants the person-level patterns for a `PersonMaker` (its pools, numbers and truth)."""
+    """Plants the person-level patterns for a `PersonMaker` (its pools, numbers and truth).
+
+    The generator hands it to its maker (`PersonMaker.patterns`): `gen_people` does not import
+    this module, which reads the maker's pools and draws."""
 
     def __init__(self, maker: PersonMaker) -> None:
         self.maker = maker

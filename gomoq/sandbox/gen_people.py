@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gomoq.sandbox import gen_attributes as attrs
 from gomoq.sandbox import gen_phones as ph
@@ -31,11 +31,8 @@ from gomoq.sandbox.gen_names import (
     ascii_slug,
     make_email,
 )
-from gomoq.sandbox.gen_patterns import PATTERNS, PatternPlanter
+from gomoq.sandbox.gen_rates import PATTERNS, PlantRates
 from gomoq.sandbox.gen_truth import Cluster, Truth
-
-if TYPE_CHECKING:
-    from gomoq.sandbox.generator import PlantRates
 
 FOREIGN_SHARE = 0.03
 FIXED_SHARE = 0.08
@@ -61,6 +58,13 @@ _FIRST_GROUPS = {
 
 def _same_first(gender_a: str, a: int, gender_b: str, b: int) -> bool:
     return bool(_FIRST_GROUPS[gender_a][a] & _FIRST_GROUPS[gender_b][b])
+
+
+class Planter(Protocol):
+    """What plants a person-level pattern (`gen_patterns.PatternPlanter`)."""
+
+    def plant(self, kind: str) -> Person | None:
+        """A person for pattern `kind`, or None when none can be planted now."""
 
 
 @dataclass(slots=True)
@@ -114,7 +118,7 @@ class PersonMaker:
         self.created_ms = now_ms  # creation time of the contact being drawn (its UUIDv7)
         # gender and first-name, last-name and city indexes of the last person drawn
         self.last_draw: tuple[str, int, int, int] = ("male", 0, 0, 0)
-        self.patterns = PatternPlanter(self)
+        self.patterns: Planter | None = None  # set by the generator (`gen_patterns`)
         self.now_year = datetime.fromtimestamp(now_ms / 1000, UTC).year
         normal = max(1e-9, 1.0 - rates.phone_total())
         self.p_failing = min(1.0, rates.always_failing / normal)
@@ -160,7 +164,7 @@ class PersonMaker:
             person = self._duplicate(kind, self.pool_foreign)
         elif kind == "shared_number":
             person = self._shared()
-        elif kind in PATTERNS:
+        elif kind in PATTERNS and self.patterns is not None:
             person = self.patterns.plant(kind)
         elif kind == "invalid_phone":
             person = self._invalid()

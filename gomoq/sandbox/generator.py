@@ -42,7 +42,9 @@ from gomoq.sandbox import db as sandbox_db
 from gomoq.sandbox.gen_calls import DAY_MS, INACTIVE_DAYS, CallRow, CallSpec, Clock
 from gomoq.sandbox.gen_callsink import INSERT_CALL, InlineCalls, ProcessCalls, can_spawn
 from gomoq.sandbox.gen_org import make_org, write_definitions_and_audiences
+from gomoq.sandbox.gen_patterns import PatternPlanter
 from gomoq.sandbox.gen_people import Person, PersonMaker
+from gomoq.sandbox.gen_rates import PlantRates
 from gomoq.secrets import register_secret
 
 CHUNK = 20_000
@@ -61,60 +63,6 @@ _Chunk = tuple[list[tuple[Any, ...]], list[CallRow], list[tuple[Any, ...]]]
 
 class NotEmpty(UsageError):
     """The target database already holds an organisation."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlantRates:
-    """Share of contacts carrying each planted problem (0.03 = 3 %).
-
-    The phone kinds (format_variant … invalid_phone) are exclusive: a contact is at most one of
-    them. A duplicate is an extra contact for a person who already exists. The others are drawn
-    independently for ordinary contacts.
-    """
-
-    format_variant: float = 0.03
-    typo: float = 0.01
-    swap: float = 0.005
-    missing_digit: float = 0.0015
-    extra_digit: float = 0.0015
-    country_code: float = 0.002
-    shared_number: float = 0.005
-    # person-level patterns (`gen_patterns`): a person typed again with the name mangled
-    household_subcluster: float = 0.003
-    missing_name_part: float = 0.003
-    two_typo_name: float = 0.003
-    swapped_name: float = 0.003
-    changed_number: float = 0.003
-    invalid_phone: float = 0.01
-    always_failing: float = 0.01
-    invalid_attribute: float = 0.02
-    undefined_attribute: float = 0.005
-    inactive: float = 0.05
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if not 0.0 <= value <= 1.0:
-                raise UsageError(f"Plant rate {name} must be between 0 and 1, not {value}.")
-        if self.phone_total() > 0.5:
-            raise UsageError("The phone plant rates add up to more than half of the contacts.")
-
-    def phone_total(self) -> float:
-        """The share of contacts whose phone carries a planted problem."""
-        return (
-            self.format_variant
-            + self.typo
-            + self.swap
-            + self.missing_digit
-            + self.extra_digit
-            + self.country_code
-            + self.shared_number
-            + self.household_subcluster
-            + self.missing_name_part
-            + self.two_typo_name
-            + self.swapped_name
-            + self.changed_number
-            + self.invalid_phone
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +309,7 @@ class _Builder:
         self.audiences = audiences
         self.total = total
         self.people = PersonMaker(rng, rates, now_ms)
+        self.people.patterns = PatternPlanter(self.people)
         self.attribute_names = self.people.attribute_names
         self.span_ms = 3 * 365 * DAY_MS
         self.first_ms = now_ms - self.span_ms

@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from gomoq.api import open_client
 from gomoq.api.contract import spelled
+from gomoq.cache.store import Snapshot
+from gomoq.checks.base import CheckInput
+from gomoq.checks.inactivity import engagement
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
+from gomoq.plan import auto, phone_steps
 from gomoq.plan import journal as jr
-from gomoq.plan import phone_steps
-from gomoq.plan.cachepatch import shared_phones
+from gomoq.plan.cachepatch import Lookup, cache_lookup, patch_cache, shared_phones
 from gomoq.plan.diff import DiffRow, describe_plan
 from gomoq.plan.engine import Engine, RunResult
 from gomoq.plan.import_steps import expand_import
@@ -35,7 +41,9 @@ from gomoq.plan.model import (
 )
 from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, undo_units
 from gomoq.progress import CancelFn, ProgressFn
+from gomoq.services.checks import open_snapshot, run_checks_on, settings_for
 from gomoq.services.decisions import release_run, release_sentence
+from gomoq.state import decisions
 
 __all__ = [
     "DiffRow",
@@ -114,9 +122,7 @@ def _own_run(journal: jr.Journal, profile: Profile, run_id: str) -> Any:
     return run
 
 
-def _cache_lookup(profile: Profile) -> Any:
-    from gomoq.plan.cachepatch import cache_lookup
-
+def _cache_lookup(profile: Profile) -> Lookup | None:
     return cache_lookup(profile.name)
 
 
@@ -170,8 +176,6 @@ async def _drive(
     should_cancel: CancelFn | None,
     concurrency: int,
 ) -> RunResult:
-    from gomoq.api import open_client
-
     run = journal.run(run_id)
     assert run is not None
     options = json.loads(run["options_json"])
@@ -198,8 +202,6 @@ async def _drive(
             cancelled = True
         requests = int(getattr(client, "stats", {}).get("requests", 0))
     result = _result(journal, run_id, requests=requests, cancelled=cancelled)
-    from gomoq.plan.cachepatch import patch_cache
-
     patch_cache(profile.name, journal, run_id)
     if run["undo_of"] and result.state in ("done", "partial"):
         # The decisions that produced the undone run are open again (services.decisions).
@@ -353,16 +355,15 @@ def history(profile: Profile | str) -> list[RunSummary]:
 
 def describe(plan: Plan) -> list[DiffRow]:
     """The plan's changes field by field (before from the local cache when there is one)."""
-    from gomoq.plan.cachepatch import cache_lookup
-
     return describe_plan(plan, cache_lookup(plan.profile))
 
 
 def plan_from_decisions(profile: Profile) -> Plan:
     """A plan from the decisions taken in review (`gomoq.state.decisions`)."""
-    from gomoq.plan.auto import from_decisions
-
-    return from_decisions(profile)
+    conn = jr.connect()
+    frame = decisions.load(conn, profile.name)
+    applied = auto.applied_units(conn, profile.name)
+    return auto.from_decisions(profile.name, frame, applied, cache_lookup(profile.name))
 
 
 def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = None) -> Plan:
@@ -372,24 +373,34 @@ def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = 
     nothing is read or written. What the plan leaves out on purpose (e.g. phones another
     contact holds) is appended to `notes`.
     """
-    from gomoq.checks.base import CheckInput
-    from gomoq.checks.inactivity import engagement
-    from gomoq.plan.auto import AutoInput, auto_plan, parse_rule
-    from gomoq.services.checks import open_snapshot, run_checks_on, settings_for
-
-    parsed = [parse_rule(r) for r in rules]
+    parsed = [auto.parse_rule(r) for r in rules]
     settings = settings_for(profile).pinned()
     tables = CheckInput.from_snapshot(open_snapshot(profile.name))
     findings = run_checks_on(tables, settings, profile=profile.name).findings
     names = {r.name for r in parsed}
-    data = AutoInput(findings, inactive_days=settings.inactivity.inactive_days)
+    data = auto.AutoInput(
+        findings,
+        inactive_days=settings.inactivity.inactive_days,
+        lookup=cache_lookup(profile.name),
+        answered=lambda: _answered_calls(profile.name),
+    )
     if "normalise-phones" in names:
         data.phones = tables.contact_phones(settings.region).select(
             "id", "primary_phone", "e164", "valid"
         )
     if names & {"flag-inactive", "remove-inactive-from-audiences", "delete-inactive"}:
         data.bands = engagement(tables, settings)
-    made = auto_plan(profile, rules, data)
+    made = auto.auto_plan(profile, rules, data)
     if notes is not None:
         notes.extend(data.notes)
     return made
+
+
+def _answered_calls(profile: str) -> dict[str, int]:
+    """contact id -> answered calls in the current snapshot ({} without a cache or calls)."""
+    try:
+        calls = Snapshot.open(profile, "current").scan("calls")
+        counts = calls.filter(pl.col("status") == "answered").group_by("contact_id").len().collect()
+    except Exception:  # no cache, no calls: the rule falls back to completeness
+        return {}
+    return dict(zip(counts["contact_id"].to_list(), counts["len"].to_list(), strict=True))

@@ -15,11 +15,9 @@ them; the current snapshot is replaced only when every table is complete
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,13 +25,12 @@ import polars as pl
 
 from gomoq.api import GomobileClient, open_client
 from gomoq.cache import fetch, store
+from gomoq.cache.assemble import assemble, finish_contacts
 from gomoq.cache.contacts_pager import ContactsPager, workers_for
-from gomoq.cache.convert import attributes_frame
-from gomoq.cache.schema import SCHEMA_VERSION, TABLES, empty_frame, table_file_name
 from gomoq.cache.work import WorkFolder, sync_lock
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
-from gomoq.progress import CancelFn, ProgressFn, check_cancel, no_progress
+from gomoq.progress import CancelFn, ProgressFn, check_cancel, format_duration, no_progress
 
 T = TypeVar("T")
 
@@ -51,7 +48,6 @@ ALIASES = {
     "attribute-defs": "attribute_defs",
     "definitions": "attribute_defs",
 }
-ATTRIBUTE_SLICE = 20_000  # contacts per batch when deriving the long attributes table
 
 
 @dataclass(frozen=True)
@@ -80,8 +76,6 @@ class SyncResult:
 
     def summary(self) -> str:
         """One line: "Synced 100,000 contacts, ... in 1m42s (981 contacts/s); 0 retries."."""
-        from gomoq.cli.progress_bar import format_duration
-
         parts = []
         for table, label in (
             ("contacts", "contacts"),
@@ -235,7 +229,7 @@ async def _sync(
                 pager.known_ids = _known_ids(profile.name, org_id)
                 pager.workers = counter.workers
                 files, repairs = await pager.run()
-                _finish_contacts(work, files, progress)
+                finish_contacts(work, files, progress)
             check_cancel(should_cancel)
             if "audiences" in groups and not work.is_done("audiences"):
                 await fetch.fetch_audiences(client, work, progress, should_cancel, counter)
@@ -248,7 +242,7 @@ async def _sync(
     stats = work.state["stats"]
     repairs = max(repairs, len([h for h in work.state["contacts"]["history"] if not h["ok"]]))
     synced = tuple(t for g in GROUPS if g in groups for t in GROUPS[g])
-    counts = _assemble(profile, work, synced, float(stats["duration_s"]), repairs, org_id)
+    counts = assemble(profile, work, synced, float(stats["duration_s"]), repairs, org_id)
     with store.profile_lock(profile.name):
         check_cancel(should_cancel)
         final = store.install(profile.name, work.path)
@@ -328,114 +322,3 @@ def _save_stats(
     }
     work.state["stats"] = {k: previous.get(k, 0) + v for k, v in run.items()}
     work.save()
-
-
-def _finish_contacts(work: WorkFolder, files: list[Any], progress: ProgressFn) -> None:
-    """The accepted pass → `contacts` (one row per id, its latest version) and `attributes`."""
-    from gomoq.progress import ProgressEvent
-
-    target = work.table_path("contacts")
-    if files:
-        tmp = target.with_name(f".{target.name}.tmp")
-        # Streamed, in page order (createdAt asc). The accepted pass read no id twice, so
-        # `unique` is only a guard; it keeps the later read, the newer version.
-        (
-            pl.scan_parquet(files)
-            .unique("id", keep="last", maintain_order=True)
-            .sink_parquet(tmp, compression="zstd")
-        )
-        os.replace(tmp, target)
-    else:
-        store.write_table(empty_frame("contacts"), target)
-    # the long attributes table, a slice of contacts at a time (JSON parsed in Python)
-    sources = pl.read_parquet(target, columns=["id", "custom_attributes"])
-    parts_dir = work.path / "attribute-parts"
-    parts_dir.mkdir(exist_ok=True)
-    parts = []
-    for index, piece in enumerate(sources.iter_slices(ATTRIBUTE_SLICE)):
-        part = parts_dir / f"part-{index:05d}.parquet"
-        store.write_table(attributes_frame(piece), part)
-        parts.append(part)
-    del sources
-    attributes = work.table_path("attributes")
-    tmp = attributes.with_name(f".{attributes.name}.tmp")
-    pl.concat(
-        [empty_frame("attributes").lazy(), *(pl.scan_parquet(p) for p in parts)]
-    ).sink_parquet(tmp, compression="zstd")
-    os.replace(tmp, attributes)
-    work.state["done"]["attributes"] = int(
-        pl.scan_parquet(attributes).select(pl.len()).collect().item()
-    )
-    count = int(pl.scan_parquet(target).select(pl.len()).collect().item())
-    work.mark_done("contacts", count)
-    progress(ProgressEvent("contacts", count, count, "contacts", finished=True))
-
-
-def _assemble(
-    profile: Profile,
-    work: WorkFolder,
-    synced: tuple[str, ...],
-    duration: float,
-    repairs: int,
-    org_id: str | None,
-) -> dict[str, int]:
-    """Complete the work folder into a snapshot: tables not synced now come from the current
-    snapshot (or are empty); then the manifest. Returns the row count of every table."""
-    try:
-        current: store.Snapshot | None = store.Snapshot.open(profile.name, "current")
-    except store.NoCache:
-        current = None
-    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    counts: dict[str, int] = {}
-    tables: dict[str, Any] = {}
-    for table in TABLES:
-        target = work.path / table_file_name(table)
-        if table in synced:
-            counts[table] = int(work.state["done"][table])
-            tables[table] = {"synced_at": now, "rows": counts[table]}
-            continue
-        if current is not None and current.table_path(table).exists():
-            store.link_or_copy(current.table_path(table), target)
-            counts[table] = int(current.manifest.get("counts", {}).get(table, 0))
-            old = current.manifest.get("tables", {}).get(table, {})
-            tables[table] = {"synced_at": old.get("synced_at"), "rows": counts[table]}
-        else:
-            store.write_table(empty_frame(table), target)
-            counts[table] = 0
-            tables[table] = {"synced_at": None, "rows": 0}
-    stats = work.state["stats"]
-    store.write_manifest(
-        work.path,
-        {
-            "schema_version": SCHEMA_VERSION,
-            "profile": profile.name,
-            "base_url": profile.base_url,
-            "organization_id": org_id,
-            "synced_at": now,
-            "counts": counts,
-            "tables": tables,
-            "synced": list(synced),
-            "complete": True,
-            "duration_s": round(duration, 3),
-            "stats": {
-                "pages": stats["pages"],
-                "requests": stats["requests"],
-                "retries": stats["retries"],
-                "rate_limited": stats["rate_limited"],
-                "drift_repairs": repairs,
-                "contact_passes": work.state["contacts"]["history"],
-            },
-        },
-    )
-    _cleanup_work(work)
-    return counts
-
-
-def _cleanup_work(work: WorkFolder) -> None:
-    """Remove the chunks (the finished tables and state.json stay until the swap)."""
-    import shutil
-
-    shutil.rmtree(work.path / "contacts", ignore_errors=True)
-    shutil.rmtree(work.path / "calls-parts", ignore_errors=True)
-    shutil.rmtree(work.path / "members-parts", ignore_errors=True)
-    shutil.rmtree(work.path / "attribute-parts", ignore_errors=True)

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from gomoq.api.testing import in_process
 from gomoq.cli import cli
-from gomoq.cli.progress_bar import PlainReporter, format_duration, progress_bar
+from gomoq.cli.progress_bar import PlainReporter, progress_bar
 from gomoq.config import Profile, save_profile
-from gomoq.progress import ProgressEvent
+from gomoq.progress import ProgressEvent, format_duration
 from gomoq.sandbox.app import SandboxApp
 
 
