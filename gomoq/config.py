@@ -35,7 +35,7 @@ import tomli_w
 
 from gomoq import paths
 from gomoq.errors import ConfigError
-from gomoq.secrets import mask, register_secret
+from gomoq.secrets import clean_key, mask, register_secret
 
 AUTH_SCHEMES = ("x-api-key", "bearer")
 UPDATE_METHODS = ("auto", "put", "patch")
@@ -195,14 +195,19 @@ def _profile_from_table(name: str, table: dict[str, Any], *, strict: bool) -> Pr
         raise ConfigError(f"{where} has an empty or invalid api_key_env.")
 
     key, source = "", "none"
-    override = os.environ.get("GOMOQ_API_KEY")
+    # whitespace around a key is never part of it (e.g. the CR of a key file saved with CRLF)
+    override = clean_key(os.environ.get("GOMOQ_API_KEY"))
     file_key = table.get("api_key")
+    file_key = clean_key(file_key) if isinstance(file_key, str) else None
     if override:
+        register_secret(os.environ.get("GOMOQ_API_KEY"))
         key, source = override, "GOMOQ_API_KEY"
-    elif isinstance(file_key, str) and file_key:
+    elif file_key:
+        register_secret(table.get("api_key"))
         key, source = file_key, "file"
     elif key_env:
-        value = os.environ.get(key_env)
+        register_secret(os.environ.get(key_env))
+        value = clean_key(os.environ.get(key_env))
         if value:
             key, source = value, f"env:{key_env}"
         elif strict:

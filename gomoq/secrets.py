@@ -15,11 +15,27 @@ _secrets: set[str] = set()
 MASK = "***"
 
 
+def clean_key(value: str | None) -> str:
+    """A key as read from a file, a variable or a prompt, without the whitespace around it (a
+    key file saved with CRLF ends in a carriage return, which no HTTP header may hold)."""
+    return (value or "").strip()
+
+
+def renderings(value: str) -> set[str]:
+    """`value` and the forms an error may show it in: stripped, escaped as in a `repr` of the
+    text or of its bytes (`b'KEY\\r'`), so that no rendering escapes `redact`."""
+    forms = {value, value.strip()}
+    forms.add(value.encode("unicode_escape").decode("ascii"))
+    forms.add(repr(value.encode("utf-8", "backslashreplace"))[2:-1])
+    forms.add(repr(value)[1:-1])
+    return {f for f in forms if len(f) >= 6}
+
+
 def register_secret(value: str | None) -> None:
     """Remember `value` so that `redact` masks it everywhere (ignores empty and tiny values)."""
     if value and len(value) >= 6:
         with _lock:
-            _secrets.add(value)
+            _secrets.update(renderings(value))
 
 
 def redact(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
@@ -71,6 +72,12 @@ def _split_checks(value: str | None) -> list[str] | None:
     is_flag=True,
     help="Also show findings dismissed earlier (decision column 'dismissed').",
 )
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV: write values exactly as stored (by default control characters are shown as "
+    "visible pictures and cells a spreadsheet would run as formulas get a leading ').",
+)
 def check(
     profile_name: str | None,
     checks: str | None,
@@ -78,6 +85,7 @@ def check(
     output: Path | None,
     fail_on: str,
     include_dismissed: bool,
+    raw: bool,
 ) -> None:
     """Run the data-quality checks on the cached snapshot of a profile.
 
@@ -98,7 +106,7 @@ def check(
     except UsageError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    _write(run, fmt, output)
+    _write(run, fmt, output, raw=raw)
     sys.exit(1 if run.reaches(fail_on) else 0)
 
 
@@ -110,8 +118,25 @@ def _export_frame(run: CheckRun) -> pl.DataFrame:
     return run.findings.select([c for c in columns if c in run.findings.columns])
 
 
-def _write(run: CheckRun, fmt: str, output: Path | None) -> None:
+def _guarded(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` safe to print and to open in a spreadsheet: every text column with its control
+    characters as visible pictures, then formula-looking cells neutralised (`gomoq.safe_text`)."""
+    import polars as pl
+
+    from gomoq.safe_text import neutralise_formula_expr, printable_expr
+
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        neutralise_formula_expr(printable_expr(pl.col(name))).alias(name) for name in text
+    )
+
+
+def _write(run: CheckRun, fmt: str, output: Path | None, *, raw: bool = False) -> None:
     frame = _export_frame(run)
+    if fmt == "csv" and not raw:
+        # JSON needs neither guard (its encoder escapes control characters, and nobody opens
+        # it as a spreadsheet); Parquet is typed data for programs.
+        frame = _guarded(frame)
     if fmt == "parquet":
         assert output is not None
         frame.write_parquet(output)
@@ -150,8 +175,12 @@ def _table(run: CheckRun, handle: TextIO) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from gomoq.safe_text import printable
+
     console = Console(file=handle, width=max(100, Console(file=handle).width))
-    summary = Table(title=f"gomoq check — {run.profile} ({run.summary.contacts:,} contacts)")
+    summary = Table(
+        title=Text(f"gomoq check — {printable(run.profile)} ({run.summary.contacts:,} contacts)")
+    )
     for col in ("check", "error", "warn", "info", "decided", "dismissed", "seconds"):
         summary.add_column(col, justify="left" if col == "check" else "right")
     for s in run.summary.checks.values():
@@ -170,7 +199,7 @@ def _table(run: CheckRun, handle: TextIO) -> None:
         "overlap)."
     )
     if run.summary.unknown_statuses:
-        listed = ", ".join(f"{k}×{v}" for k, v in run.summary.unknown_statuses.items())
+        listed = ", ".join(f"{printable(k)}×{v}" for k, v in run.summary.unknown_statuses.items())
         console.print(f"Unknown call statuses (kept, not counted as failures): {listed}")
     changes = run.summary.changes
     if changes is not None:
@@ -186,7 +215,7 @@ def _table(run: CheckRun, handle: TextIO) -> None:
     # Two lines per finding instead of a table: eight columns leave an 80-120 column terminal
     # no room for the evidence, which is what the operator reads. Text objects, not markup:
     # values are the organisation's data and may contain brackets.
-    for row in run.findings.head(TOP).iter_rows(named=True):
+    for row in _printable_rows(run.findings.head(TOP)):
         head = Text()
         head.append(f"{row['severity']:<5}", style=_SEVERITY_STYLE.get(row["severity"], ""))
         # The id first: it is what `gomoq decide` takes, so a narrow terminal must not cut it.
@@ -203,6 +232,15 @@ def _table(run: CheckRun, handle: TextIO) -> None:
 
 
 _SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
+
+
+def _printable_rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    """The rows of `frame` with every text value safe for a terminal (an organisation's data
+    may hold escape sequences: a screen clear, an OSC 52 clipboard write)."""
+    from gomoq.safe_text import printable
+
+    for row in frame.iter_rows(named=True):
+        yield {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _short(value: Any, width: int = 30) -> str:

@@ -12,7 +12,7 @@ import click
 from gomoq import config
 from gomoq.config import Profile
 from gomoq.errors import ConfigError, UsageError
-from gomoq.secrets import mask, register_secret
+from gomoq.secrets import clean_key, mask, register_secret
 
 
 @click.group()
@@ -41,7 +41,9 @@ def verify(prof: Profile) -> str:
 
 
 def _read_key_from_stdin() -> str:
-    key = sys.stdin.readline().strip()
+    line = sys.stdin.readline()
+    register_secret(line)
+    key = clean_key(line)
     if not key:
         raise UsageError("No API key on standard input: pipe it in, e.g. `pass show gm | ...`.")
     return key
@@ -108,7 +110,8 @@ def add(
     if api_key_env:
         import os
 
-        key = os.environ.get(api_key_env, "")
+        register_secret(os.environ.get(api_key_env))
+        key = clean_key(os.environ.get(api_key_env))
         if not key and check:
             raise ConfigError(
                 f"The environment variable {api_key_env} is not set, so the key cannot be "

@@ -214,3 +214,40 @@ def test_profile_option_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     missing = CliRunner().invoke(show, ["--profile", "nope"])
     assert missing.exit_code == 2
     assert "No profile named 'nope'" in missing.output
+
+
+@pytest.mark.parametrize("where", ["env", "file"])
+def test_a_key_ending_in_a_carriage_return_works_and_never_shows(
+    sandbox_app: Any, sandbox_key: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Issue 13 item 10: `GM_KEY=$(cat key.txt)` of a file saved with CRLF keeps the CR, and a
+    config file edited on Windows may too: the key is read without the whitespace around it."""
+    from gomoq.config import Profile, save_profile
+
+    if where == "env":
+        monkeypatch.setenv("GM_KEY", sandbox_key + "\r")
+        save_profile(Profile("crlf", URL, "", api_key_env="GM_KEY"), activate=True)
+    else:
+        save_profile(Profile("crlf", URL, sandbox_key + "\r\n"), activate=True)
+    # in-process the header is not checked as a socket's HTTP/1.1 writer checks it (there the
+    # CR is "Illegal header value b'KEY\\r'"): what the client is given must not hold it
+    assert load_profile().api_key == sandbox_key
+    with in_process(sandbox_app):
+        result = run("profile", "check")
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "reaches organisation" in result.output
+    assert sandbox_key not in result.output and "\r" not in result.output
+
+
+def test_every_rendering_of_a_key_is_masked() -> None:
+    from gomoq.secrets import redact, register_secret
+
+    key = "SECRETKEY0123456789\r"
+    register_secret(key)
+    for shown in (
+        f"Illegal header value {key.encode()!r}",
+        f"bad key {key!r}",
+        f"bad key {key.encode('unicode_escape').decode()}",
+        f"plain {key}",
+    ):
+        assert "SECRETKEY0123456789" not in redact(shown), shown
