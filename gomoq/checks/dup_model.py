@@ -44,9 +44,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from gomoq.checks.dup_names import skeleton, spelled, tokens
 
@@ -59,7 +60,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "city": ("same", "different"),
 }
 MISSING = "missing"
-U_SAMPLE = 50_000
+U_SAMPLE = 20_000
 PRIOR_PAIRS = 100.0
 TF_CLIP = 6.0
 MAX_BITS = 10.0
@@ -152,10 +153,14 @@ def normalise_names(values: pl.Series) -> pl.DataFrame:
 def _name_levels(a: pl.Series, b: pl.Series, sa: pl.Series, sb: pl.Series) -> pl.Series:
     """The name level of each pair of normalised names (`a`, `b`) and skeletons."""
     frame = pl.DataFrame({"a": a, "b": b, "sa": sa, "sb": sb})
-    both = frame.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null())
+    # Each distinct pair of names once: a million candidate pairs hold far fewer.
+    both = frame.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null()).unique(["a", "b"])
     aa, bb = both["a"].to_list(), both["b"].to_list()
-    jw = process.cpdist(aa, bb, scorer=JaroWinkler.normalized_similarity, workers=1)
-    osa = process.cpdist(aa, bb, scorer=OSA.distance, workers=1)
+    jw = process.cpdist(
+        aa, bb, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.88, workers=1
+    )
+    # Damerau-Levenshtein (a swap of two letters is one edit), cut at 3: beyond, "different".
+    osa = process.cpdist(aa, bb, scorer=DamerauLevenshtein.distance, score_cutoff=3, workers=1)
     both = both.with_columns(
         pl.Series("jw", jw, dtype=pl.Float64), pl.Series("osa", osa, dtype=pl.Int64)
     )
@@ -195,7 +200,7 @@ def _name_levels(a: pl.Series, b: pl.Series, sa: pl.Series, sb: pl.Series) -> pl
         .otherwise(pl.lit("different"))
     )
     both = both.with_columns(level.alias("level")).select("a", "b", "level")
-    out = frame.join(both.unique(["a", "b"]), on=["a", "b"], how="left", maintain_order="left")
+    out = frame.join(both, on=["a", "b"], how="left", maintain_order="left")
     return out["level"].fill_null(MISSING)
 
 
@@ -209,10 +214,8 @@ def name_comparisons(pairs: pl.DataFrame) -> pl.DataFrame:
     """`pairs` with `first_name`/`last_name`/`order` levels, from the normalised name columns
     `fn`, `ln`, `fs`, `ls` (norm and skeleton of first and last) and their `_b` twins.
 
-    Only distinct combinations of names are compared (a million pairs hold far fewer)."""
-    cols = ["fn", "ln", "fs", "ls", "fn_b", "ln_b", "fs_b", "ls_b"]
-    distinct = pairs.select(cols).unique()
-    d = distinct
+    Only distinct pairs of names are compared (a million pairs hold far fewer)."""
+    d = pairs
     straight_f = _name_levels(d["fn"], d["fn_b"], d["fs"], d["fs_b"])
     straight_l = _name_levels(d["ln"], d["ln_b"], d["ls"], d["ls_b"])
     cross_f = _name_levels(d["fn"], d["ln_b"], d["fs"], d["ls_b"])
@@ -232,7 +235,7 @@ def name_comparisons(pairs: pl.DataFrame) -> pl.DataFrame:
         pl.when(swapped).then("_cl").otherwise("_sl").alias("last_name_lv"),
         pl.when(swapped).then(pl.lit("swapped")).otherwise(pl.lit("straight")).alias("order_lv"),
     ).drop("_sf", "_sl", "_cf", "_cl")
-    return pairs.join(d, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    return d
 
 
 def other_comparisons(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -300,40 +303,51 @@ def fit(candidates: pl.DataFrame, random_pairs: pl.DataFrame) -> Model:
     u_random = {c: _blend(random_counts[c], _U_PRIOR[c], PRIOR_PAIRS) for c in FIELDS}
     cols = [f"{c}_lv" for c in COMPARED]
     patterns = candidates.group_by(cols).agg(pl.len().alias("n")).sort(cols)
-    rows = patterns.rows()
-    m = {c: dict(_M_PRIOR[c]) for c in FIELDS}
-    u = {s: {c: dict(u_random[c]) for c in FIELDS} for s in LEVELS["phone"]}
+    strata = LEVELS["phone"]
+    # Levels as indexes (-1: missing), so that an EM round is a few array operations over
+    # the distinct patterns (hundreds), whatever the number of pairs.
+    stratum = np.array([strata.index(x) for x in patterns["phone_lv"]], dtype=np.int64)
+    counts = patterns["n"].to_numpy().astype(np.float64)
+    index = {
+        c: np.array(
+            [LEVELS[c].index(x) if x != MISSING else -1 for x in patterns[f"{c}_lv"]],
+            dtype=np.int64,
+        )
+        for c in FIELDS
+    }
+    sizes = {s: float(counts[stratum == k].sum()) for k, s in enumerate(strata)}
+    u = {s: {c: dict(u_random[c]) for c in FIELDS} for s in strata}
     # Pairs under two numbers were found because their names are alike: among them, alike
     # names are no sign of one person. Their name levels' `u` is their own distribution
     # (nearly all of them are different people); email and city keep the random pairs' `u`.
     others = _level_counts(candidates.filter(pl.col("phone_lv") == "other"))
     for comparison in ("first_name", "last_name", "order"):
         u["other"][comparison] = _blend(others[comparison], u_random[comparison], PRIOR_PAIRS)
+    m = {c: dict(_M_PRIOR[c]) for c in FIELDS}
     lam = dict(_STRATUM_LAMBDA)
-    sizes = {s: 0.0 for s in LEVELS["phone"]}
-    for row in rows:
-        sizes[row[0]] += float(row[-1])
+    log_u = np.zeros(len(counts))
+    for c in FIELDS:
+        table = np.array([[math.log(u[s][c][lv]) for lv in LEVELS[c]] for s in strata])
+        given = index[c] >= 0
+        log_u[given] += table[stratum[given], index[c][given]]
     for _ in range(EM_ROUNDS):
-        exp_m: dict[str, dict[str, float]] = {c: {} for c in FIELDS}
-        matches = dict.fromkeys(LEVELS["phone"], 0.0)
-        for row in rows:
-            stratum, n = row[0], float(row[-1])
-            log_ratio = 0.0
-            for i, comparison in enumerate(FIELDS, 1):
-                level = row[i]
-                if level != MISSING:
-                    log_ratio += math.log(m[comparison][level] / u[stratum][comparison][level])
-            odds = lam[stratum] / (1.0 - lam[stratum]) * math.exp(max(-50.0, min(50.0, log_ratio)))
-            p = odds / (1.0 + odds)
-            matches[stratum] += p * n
-            for i, comparison in enumerate(FIELDS, 1):
-                level = row[i]
-                if level != MISSING:
-                    exp_m[comparison][level] = exp_m[comparison].get(level, 0.0) + p * n
-        m = {c: _blend(exp_m[c], _M_PRIOR[c], PRIOR_PAIRS) for c in FIELDS}
+        log_ratio = -log_u.copy()
+        for c in FIELDS:
+            given = index[c] >= 0
+            log_m = np.log(np.array([m[c][lv] for lv in LEVELS[c]]))
+            log_ratio[given] += log_m[index[c][given]]
+        prior = np.array([math.log(lam[s] / (1.0 - lam[s])) for s in strata])[stratum]
+        p = 1.0 / (1.0 + np.exp(-np.clip(prior + log_ratio, -50.0, 50.0)))
+        weighted = p * counts
+        for c in FIELDS:
+            given = index[c] >= 0
+            sums = np.bincount(index[c][given], weights=weighted[given], minlength=len(LEVELS[c]))
+            observed = {lv: float(sums[k]) for k, lv in enumerate(LEVELS[c])}
+            m[c] = _blend(observed, _M_PRIOR[c], PRIOR_PAIRS)
+        matches = np.bincount(stratum, weights=weighted, minlength=len(strata))
         lam = {
-            s: (matches[s] + PRIOR_PAIRS * _STRATUM_LAMBDA[s]) / (sizes[s] + PRIOR_PAIRS)
-            for s in LEVELS["phone"]
+            s: (float(matches[k]) + PRIOR_PAIRS * _STRATUM_LAMBDA[s]) / (sizes[s] + PRIOR_PAIRS)
+            for k, s in enumerate(strata)
         }
     return Model(m=m, u=u, stratum_lambda=lam, sizes=sizes)
 

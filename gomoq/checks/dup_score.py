@@ -8,8 +8,6 @@ with their weights and probability; `pair_words` says one pair's evidence in wor
 
 from __future__ import annotations
 
-import random
-
 import polars as pl
 
 from gomoq.checks import dup_model as fs
@@ -64,16 +62,23 @@ def random_pairs(
     are where the duplicates are (it matters in a small organisation, where a sample of all
     pairs is all of them)."""
     n = people.height
-    rng = random.Random(RANDOM_SEED)
     if n * (n - 1) // 2 <= size:  # a small organisation: every pair once
-        picks = [(a, b) for a in range(n) for b in range(a + 1, n)]
+        rows = pl.int_range(0, n, dtype=pl.UInt32, eager=True).alias("r_a").to_frame()
+        sample = rows.join(rows.rename({"r_a": "r_b"}), how="cross")
     else:
-        picks = [(rng.randrange(n), rng.randrange(n)) for _ in range(size)]
-        picks = [(a, b) for a, b in picks if a != b]
-    sample = pl.DataFrame(
-        {"r_a": [min(p) for p in picks], "r_b": [max(p) for p in picks]},
-        schema={"r_a": pl.UInt32, "r_b": pl.UInt32},
-    )
+        every = pl.int_range(0, n, dtype=pl.UInt32, eager=True)
+        sample = pl.DataFrame(
+            {
+                "r_a": every.sample(size, with_replacement=True, seed=RANDOM_SEED),
+                "r_b": every.sample(size, with_replacement=True, seed=RANDOM_SEED + 1),
+            }
+        )
+        # Each pair once, smaller row first.
+        sample = sample.select(
+            pl.min_horizontal("r_a", "r_b").alias("r_a"),
+            pl.max_horizontal("r_a", "r_b").alias("r_b"),
+        )
+    sample = sample.filter(pl.col("r_a") < pl.col("r_b"))
     known = candidates.select(
         pl.min_horizontal("r_a", "r_b").cast(pl.UInt32).alias("r_a"),
         pl.max_horizontal("r_a", "r_b").cast(pl.UInt32).alias("r_b"),
@@ -122,50 +127,101 @@ _EDIT_WORDS = {
 }
 
 
-def _w(value: object) -> str:
-    return f"{float(value):+.1f}"  # type: ignore[arg-type]
+def _w(value: pl.Expr) -> pl.Expr:
+    """A weight in bits as text, signed, one decimal ("+3.4", "-1.0")."""
+    rounded = value.round(1)
+    sign = pl.when(rounded >= 0).then(pl.lit("+")).otherwise(pl.lit(""))
+    return pl.concat_str(pl.lit("("), sign, rounded.cast(pl.String), pl.lit(")"))
 
 
-def _name(row: dict[str, object], suffix: str) -> str:
-    full = row[f"full_name{suffix}"]
-    if full:
-        return str(full)
-    return " ".join(
-        str(row[f"{p}{suffix}"]) for p in ("first_name", "last_name") if row[f"{p}{suffix}"]
+def _name(suffix: str) -> pl.Expr:
+    parts = [pl.col(f"{c}{suffix}").replace("", None) for c in ("first_name", "last_name")]
+    joined = pl.concat_str(parts, separator=" ", ignore_nulls=True)
+    return pl.coalesce(pl.col(f"full_name{suffix}").replace("", None), joined).fill_null("")
+
+
+def _clause(condition: pl.Expr, *text: pl.Expr | str) -> pl.Expr:
+    """`text` (with a leading "; ") where `condition` holds, else nothing."""
+    parts = [pl.lit(t) if isinstance(t, str) else t for t in text]
+    return pl.when(condition).then(pl.concat_str(pl.lit("; "), *parts)).otherwise(pl.lit(""))
+
+
+def pair_words() -> pl.Expr:
+    """Each pair's evidence: each comparison in words with its weight in bits, then the
+    probability ("same number +212… written 2 ways (+3.4); first name the same (+4.1); …").
+    An expression over the scored pairs (built for all of them at once, in polars)."""
+    edit = pl.col("edit")
+    ways = (
+        pl.when(pl.col("primary_phone") == pl.col("primary_phone_b"))
+        .then(pl.lit("written the same way"))
+        .otherwise(pl.lit("written 2 ways"))
     )
-
-
-def pair_words(row: dict[str, object]) -> str:
-    """One pair's evidence: each comparison in words with its weight in bits, then the
-    probability ("same number +212… written 2 ways (+17.2); first name the same (+4.1); …")."""
-    edit = row["edit"]
-    if edit == "same":
-        phones = sorted({str(row["primary_phone"]), str(row["primary_phone_b"])})
-        how = f"written {len(phones)} ways" if len(phones) > 1 else "written the same way"
-        text = f"same number {row['e164']} {how}"
-    elif edit == "other":
-        text = f"same person, two numbers? {row['e164']} / {row['e164_b']}"
-    else:
-        text = f"numbers {row['e164']} / {row['e164_b']} {_EDIT_WORDS[str(edit)]}"
-    parts = [f"{text} ({_w(row['w_phone'])})"]
-    parts.append(f"names '{_name(row, '')}' / '{_name(row, '_b')}'")
-    if row["order_lv"] == "swapped":
-        parts.append(f"first and last names swapped ({_w(row['w_order'])})")
-    for column, label in (("first_name", "first name"), ("last_name", "last name")):
-        level = str(row[f"{column}_lv"])
-        weight = float(row[f"w_{column}"]) + float(row[f"tf_{column}"])  # type: ignore[arg-type]
-        extra = ""
-        if abs(float(row[f"tf_{column}"])) >= 1.0:  # type: ignore[arg-type]
-            common = float(row[f"tf_{column}"]) < 0  # type: ignore[arg-type]
-            extra = ", a common name" if common else ", a rare name"
-        parts.append(f"{label} {_LEVEL_WORDS[level]}{extra} ({_w(weight)})")
-    for column, label in (("email", "email"), ("city", "city")):
-        level = str(row[f"{column}_lv"])
-        if level != MISSING:
-            parts.append(
-                f"{'same' if level == 'same' else 'different'} {label} ({_w(row[f'w_{column}'])})"
+    edit_words = edit.replace_strict(_EDIT_WORDS, default="", return_dtype=pl.String)
+    phone = (
+        pl.when(edit == "same")
+        .then(pl.concat_str(pl.lit("same number "), pl.col("e164"), pl.lit(" "), ways))
+        .when(edit == "other")
+        .then(
+            pl.concat_str(
+                pl.lit("same person, two numbers? "),
+                pl.col("e164"),
+                pl.lit(" / "),
+                pl.col("e164_b"),
             )
-    if row.get("dialled"):
-        parts.append(f"calls of one were dialled to the other's number ({_w(row['w_dialled'])})")
-    parts.append(f"probability {float(row['probability']):.3f}")  # type: ignore[arg-type]
-    return "; ".join(parts)
+        )
+        .otherwise(
+            pl.concat_str(
+                pl.lit("numbers "), pl.col("e164"), pl.lit(" / "), pl.col("e164_b"), pl.lit(" "),
+                edit_words,
+            )
+        )
+    )  # fmt: skip
+    parts = [
+        phone,
+        pl.lit(" "),
+        _w(pl.col("w_phone")),
+        pl.lit("; names '"),
+        _name(""),
+        pl.lit("' / '"),
+        _name("_b"),
+        pl.lit("'"),
+        _clause(
+            pl.col("order_lv") == "swapped", "first and last names swapped ", _w(pl.col("w_order"))
+        ),
+    ]
+    for column, label in (("first_name", "first name"), ("last_name", "last name")):
+        tf = pl.col(f"tf_{column}")
+        extra = (
+            pl.when(tf <= -1.0)
+            .then(pl.lit(", a common name"))
+            .when(tf >= 1.0)
+            .then(pl.lit(", a rare name"))
+            .otherwise(pl.lit(""))
+        )
+        level = pl.col(f"{column}_lv").replace_strict(_LEVEL_WORDS, return_dtype=pl.String)
+        parts += [
+            pl.lit(f"; {label} "),
+            level,
+            extra,
+            pl.lit(" "),
+            _w(pl.col(f"w_{column}") + tf),
+        ]
+    for column in ("email", "city"):
+        level = pl.col(f"{column}_lv")
+        parts.append(
+            _clause(
+                level != MISSING,
+                pl.when(level == "same").then(pl.lit("same ")).otherwise(pl.lit("different ")),
+                f"{column} ",
+                _w(pl.col(f"w_{column}")),
+            )
+        )
+    parts.append(
+        _clause(
+            pl.col("dialled").fill_null(False),
+            "calls of one were dialled to the other's number ",
+            _w(pl.col("w_dialled")),
+        )
+    )
+    parts += [pl.lit("; probability "), pl.col("probability").round(3).cast(pl.String)]
+    return pl.concat_str(parts)

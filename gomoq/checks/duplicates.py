@@ -512,7 +512,7 @@ def _cluster_rows(
     else:
         kind = "exact_duplicate" if len(numbers) == 1 else "near_duplicate"
     ordered = sorted(part, key=_link_order)
-    evidence = " | ".join(dup_score.pair_words(e) for e in ordered[:3])
+    evidence = " | ".join(str(e["_words"]) for e in ordered[:3])
     if len(part) > 3:
         evidence += f" | and {len(part) - 3} more links"
     action = "merge" if all(e["_sure"] for e in part) else "review"
@@ -537,7 +537,8 @@ def _clusters(
         & (pl.col("first_name_lv") != "different")
     )
     edges = (
-        kept.with_columns(sure.alias("_sure"))
+        kept.with_columns(sure.alias("_sure"), dup_score.pair_words().alias("_words"))
+        .select("id_a", "id_b", "edit", "probability", "confidence", "_sure", "_words")
         .sort("probability", "id_a", "id_b", descending=[True, False, False])
         .to_dicts()
     )
