@@ -286,7 +286,7 @@ def _blend(counts: dict[str, float], prior: dict[str, float], weight: float) -> 
     return {level: (counts.get(level, 0.0) + weight * p) / total for level, p in prior.items()}
 
 
-_STRATUM_LAMBDA = {"same": 0.7, "one_edit": 0.1, "other": 0.3}
+_STRATUM_LAMBDA = {"same": 0.7, "one_edit": 0.1, "other": 0.05}
 
 
 def fit(candidates: pl.DataFrame, random_pairs: pl.DataFrame) -> Model:
@@ -322,7 +322,8 @@ def fit(candidates: pl.DataFrame, random_pairs: pl.DataFrame) -> Model:
     # (nearly all of them are different people); email and city keep the random pairs' `u`.
     others = _level_counts(candidates.filter(pl.col("phone_lv") == "other"))
     for comparison in ("first_name", "last_name", "order"):
-        u["other"][comparison] = _blend(others[comparison], u_random[comparison], PRIOR_PAIRS)
+        own = _blend(others[comparison], u_random[comparison], PRIOR_PAIRS / 10)
+        u["other"][comparison] = own
     m = {c: dict(_M_PRIOR[c]) for c in FIELDS}
     lam = dict(_STRATUM_LAMBDA)
     log_u = np.zeros(len(counts))
@@ -396,13 +397,14 @@ def weights(pairs: pl.DataFrame, model: Model) -> pl.DataFrame:
             b = out.select(pl.col(side_b).alias("norm")).join(
                 tf, on="norm", how="left", maintain_order="left"
             )["tf"]
-            worst = pl.max_horizontal(pl.lit(a), pl.lit(b))
+            out = out.with_columns(a.alias("_tf_a"), b.alias("_tf_b"))
+            worst = pl.max_horizontal("_tf_a", "_tf_b")
             adj = (
                 pl.when(pl.col(f"{column}_lv").is_in(["exact", "variant"]) & worst.is_not_null())
                 .then((pl.lit(model.tf_mean[column]) / worst).log(2).clip(-TF_CLIP, TF_CLIP))
                 .otherwise(0.0)
             )
-        out = out.with_columns(adj.alias(f"tf_{column}"))
+        out = out.with_columns(adj.alias(f"tf_{column}")).drop("_tf_a", "_tf_b", strict=False)
     dialled = pl.col("dialled").fill_null(False) if "dialled" in out.columns else pl.lit(False)
     out = out.with_columns((dialled.cast(pl.Float64) * DIALLED_WEIGHT).alias("w_dialled"))
     total = (

@@ -223,5 +223,6 @@ def pair_words() -> pl.Expr:
             _w(pl.col("w_dialled")),
         )
     )
-    parts += [pl.lit("; probability "), pl.col("probability").round(3).cast(pl.String)]
+    shown = pl.col("probability").clip(0.0, 0.999).round(3).cast(pl.String)
+    parts += [pl.lit("; probability "), shown]
     return pl.concat_str(parts)
