@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from gomoq import phones
 from gomoq.cache.store import NoCache, Snapshot
 from gomoq.config import Profile
 from gomoq.errors import UsageError
@@ -32,7 +33,7 @@ from gomoq.plan.model import (
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 from gomoq.safe_text import printable
 from gomoq.sources.mapping import ColumnMapping, resolve_mapping, save_mapping
-from gomoq.sources.matching import Matched, live_phones, match_by_phone
+from gomoq.sources.matching import Matched, match_by_phone
 from gomoq.sources.preflight import Preflight, PreflightOptions, run_preflight, write_rejects
 from gomoq.sources.reading import SourceTable, read_source
 
@@ -184,6 +185,29 @@ def _defs(snap: Snapshot) -> dict[str, str]:
     return dict(zip(frame["name"].to_list(), frame["type"].to_list(), strict=True))
 
 
+@dataclass
+class Prepared:
+    """A file read, mapped and checked, and the cache it is matched against."""
+
+    table: SourceTable
+    mapping: ColumnMapping
+    preflight: Preflight
+    cache: CacheInfo
+    live: pl.DataFrame  # the cache's contacts: id, primary_phone, phone (E.164)
+
+
+def _phones_together(
+    table: SourceTable, column: str, snap: Snapshot, region: str
+) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+    """The source's phone column and the cache's phones through `gomoq.phones` in one call
+    (one read and at most one write of the memo instead of two): (source parsed, cache E.164,
+    cache id/primary_phone)."""
+    source = table.read([column])[column].str.strip_chars()
+    base = snap.scan("contacts").select("id", "primary_phone").collect()
+    both = phones.normalise_cached(pl.concat([source, base["primary_phone"]]), region)
+    return both.head(source.len()), both["e164"].tail(base.height), base
+
+
 def prepare(
     profile: Profile,
     path: Path | str,
@@ -191,7 +215,7 @@ def prepare(
     *,
     progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
-) -> tuple[SourceTable, ColumnMapping, Preflight, CacheInfo]:
+) -> Prepared:
     """Read, map and preflight a file against the profile's cache (shared with reconcile)."""
 
     def step(what: str, n: int) -> None:
@@ -219,11 +243,15 @@ def prepare(
             dedupe=options.dedupe,
             defines=options.defines,
         )
-        preflight = run_preflight(table, mapping, _defs(cache.snapshot), pf_options)
+        column = mapping.column_for("primaryPhone")
+        assert column is not None  # resolve_mapping insists on one
+        parsed, e164, base = _phones_together(table, column, cache.snapshot, pf_options.region)
+        preflight = run_preflight(table, mapping, _defs(cache.snapshot), pf_options, parsed=parsed)
+        live = base.with_columns(e164.alias("phone"))
     except BaseException:
         table.close()  # a transcoded copy of a big file must not stay behind
         raise
-    return table, mapping, preflight, cache
+    return Prepared(table, mapping, preflight, cache, live)
 
 
 def fingerprints(profile: Profile, ids: list[str]) -> dict[str, str]:
@@ -256,9 +284,8 @@ def build_import(
     should_cancel: CancelFn | None = None,
 ) -> ImportResult:
     """Read, map, check and match a source file; the plan that imports it (nothing sent)."""
-    table, mapping, preflight, cache = prepare(
-        profile, path, options, progress=progress, should_cancel=should_cancel
-    )
+    ready = prepare(profile, path, options, progress=progress, should_cancel=should_cancel)
+    table, mapping, preflight, cache = ready.table, ready.mapping, ready.preflight, ready.cache
     try:
         written = None
         if options.rejects is not None:
@@ -267,7 +294,7 @@ def build_import(
         if progress is not None:
             progress(ProgressEvent("import", 2, 4, "steps", "matching"))
         snap = cache.snapshot
-        live = live_phones(snap.scan("contacts"), preflight.options.region)
+        live = ready.live
         fields = [f for f in mapping.fields.values() if f != "primaryPhone"]
         matched = match_by_phone(
             preflight.rows,
@@ -281,11 +308,8 @@ def build_import(
         if progress is not None:
             progress(ProgressEvent("import", 3, 4, "steps", "planning"))
         actions = import_actions(preflight, matched, options.batch_size)
-        plan = Plan(
-            profile.name,
-            actions,
-            fingerprints=fingerprints(profile, [u["contact"] for u in matched.updates]),
-        )
+        # updates carry the values they were planned against (`was`): no fingerprints
+        plan = Plan(profile.name, actions)
         result = ImportResult(plan, table, mapping, preflight, matched, cache, written)
         if options.rejects is not None:
             result.extra["rejects_path"] = str(options.rejects)

@@ -44,7 +44,7 @@ from gomoq.services.importing import (
 )
 from gomoq.sources.fields import ATTR_PREFIX, PHONE
 from gomoq.sources.mapping import SLUG_RE
-from gomoq.sources.matching import key_values, live_phones, match_by_key, match_by_phone
+from gomoq.sources.matching import key_values, match_by_key, match_by_phone
 from gomoq.sources.preflight import write_rejects
 from gomoq.sources.values import infer_type, typed
 
@@ -132,14 +132,13 @@ def build_reconcile(
     should_cancel: CancelFn | None = None,
 ) -> ImportResult:
     """A plan that brings the profile's organisation in step with the source file."""
-    table, mapping, preflight, cache = prepare(
-        profile, path, options, progress=progress, should_cancel=should_cancel
-    )
+    ready = prepare(profile, path, options, progress=progress, should_cancel=should_cancel)
+    table, mapping, preflight, cache = ready.table, ready.mapping, ready.preflight, ready.cache
     try:
         check_cancel(should_cancel)
         snap = cache.snapshot
         contacts, attributes = snap.scan("contacts"), snap.scan("attributes")
-        live = live_phones(contacts, preflight.options.region)
+        live = ready.live
         fields = [f for f in mapping.fields.values() if f != PHONE]
         key_slug = _slug_of(reconcile.key)
         types = preflight.attribute_types
@@ -214,10 +213,9 @@ def build_reconcile(
             )
         if gone_action is not None:
             actions.append(gone_action)
-        ids = [u["contact"] for u in matched.updates] + list(
-            gone_action.contact_ids() if gone_action else ()
-        )
-        result.plan = Plan(profile.name, actions, fingerprints=fingerprints(profile, ids))
+        # updates carry their `was` values; the gone contacts are checked by fingerprint
+        gone_ids = list(gone_action.contact_ids()) if gone_action is not None else []
+        result.plan = Plan(profile.name, actions, fingerprints=fingerprints(profile, gone_ids))
         counts = {**matched.summary(), "gone": gone.len(), "gone_acted": acted, "scope": scope_size}
         result.extra.update(
             {

@@ -32,6 +32,7 @@ from gomoq.sources.reading import ROW
 
 CUR: Final = "cur:"
 NEW: Final = "new:"
+WAS: Final = "was:"
 
 
 @dataclass
@@ -55,11 +56,13 @@ class Matched:
         }
 
 
-def live_phones(contacts: pl.LazyFrame, region: str) -> pl.DataFrame:
-    """id, primary_phone (as stored) and phone (E.164, null when unparseable) of the cache."""
+def live_phones(contacts: pl.LazyFrame, region: str, e164: pl.Series | None = None) -> pl.DataFrame:
+    """id, primary_phone (as stored) and phone (E.164, null when unparseable) of the cache;
+    `e164`: the phones already normalised, in the contacts' order."""
     base = contacts.select("id", "primary_phone").collect()
-    parsed = phones.normalise_cached(base["primary_phone"], region)
-    return base.with_columns(parsed["e164"].alias("phone"))
+    if e164 is None:
+        e164 = phones.normalise_cached(base["primary_phone"], region)["e164"]
+    return base.with_columns(e164.alias("phone"))
 
 
 def _json_value(value: Any) -> Any:
@@ -68,17 +71,30 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _body(row: Mapping[str, Any], fields: list[str]) -> dict[str, Any]:
-    """An API body from a row's `NEW:` columns (null = not written)."""
+def _body(
+    row: Mapping[str, Any],
+    fields: list[str],
+    prefix: str = NEW,
+    written: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API body from a row's `NEW:` columns (null = not written); with `prefix=WAS` and
+    the body `written`, the cached values of the written fields (as the cache's text)."""
     body: dict[str, Any] = {}
     attrs: dict[str, Any] = {}
+    wrote_attrs = (written or {}).get("customAttributes") or {}
     for name in fields:
-        value = row.get(NEW + name)
-        if value is None:
-            continue
+        value = row.get(prefix + name)
         if name.startswith(ATTR_PREFIX):
-            attrs[name[len(ATTR_PREFIX) :]] = _json_value(value)
-        else:
+            slug = name[len(ATTR_PREFIX) :]
+            if written is not None:
+                if slug in wrote_attrs:
+                    attrs[slug] = value
+            elif value is not None:
+                attrs[slug] = _json_value(value)
+        elif written is not None:
+            if name in written:
+                body[name] = value
+        elif value is not None:
             body[name] = value
     if attrs:
         body["customAttributes"] = attrs
@@ -160,19 +176,27 @@ def compare(
     ]
     if "new_phone" in joined.columns:
         news.append(pl.col("new_phone").alias(NEW + PHONE))
-    out = joined.select(ROW, "id", "primary_phone", *news)
-    changed_any = pl.any_horizontal([pl.col(c).is_not_null() for c in out.columns[3:]])
+    was = [pl.col(CUR + f).alias(WAS + f) for f in fields]
+    out = joined.select(ROW, "id", "primary_phone", *news, *was)
+    changed_any = pl.any_horizontal(
+        [pl.col(c).is_not_null() for c in out.columns if c.startswith(NEW)]
+    )
     changed = out.filter(changed_any)
     written = [*fields, PHONE] if "new_phone" in joined.columns else fields
-    updates = [
-        {
-            "row": r[ROW],
-            "contact": r["id"],
-            "phone": r["primary_phone"],
-            "set": _body(r, written),
-        }
-        for r in changed.iter_rows(named=True)
-    ]
+    updates = []
+    for r in changed.iter_rows(named=True):
+        body = _body(r, written)
+        # what the reviewed cache held in the fields written: apply compares before writing
+        before = _body({**r, WAS + PHONE: r["primary_phone"]}, written, WAS, body)
+        updates.append(
+            {
+                "row": r[ROW],
+                "contact": r["id"],
+                "phone": r["primary_phone"],
+                "set": body,
+                "was": before,
+            }
+        )
     return updates, out.height - changed.height
 
 

@@ -173,9 +173,11 @@ def run_preflight(
     mapping: ColumnMapping,
     defs: Mapping[str, str],
     options: PreflightOptions | None = None,
+    parsed: pl.DataFrame | None = None,
 ) -> Preflight:
     """Check every row of `table` under `mapping` against attribute definitions `defs`
-    (slug -> type, from the cache); raises `UsageError` on a type clash."""
+    (slug -> type, from the cache); raises `UsageError` on a type clash. `parsed`: the phone
+    column already through `gomoq.phones` (one row per source row, in order)."""
     options = options or PreflightOptions()
     columns = list(mapping.fields)
     frame = table.read(columns).select(
@@ -189,7 +191,8 @@ def run_preflight(
         )
     types, to_define = _attribute_types(frame, mapping, defs, options)
 
-    parsed = phones.normalise_cached(frame[PHONE], options.region)
+    if parsed is None:
+        parsed = phones.normalise_cached(frame[PHONE], options.region)
     frame = frame.with_columns(
         parsed["e164"].alias("phone"),
         parsed["valid"].alias("_valid"),

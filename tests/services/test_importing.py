@@ -145,3 +145,20 @@ def test_without_a_cache_the_import_says_so(
 
 def test_phone_formats_in_the_fixture_are_what_the_test_means() -> None:
     assert reference_row("+212 6 11 22 33 44")["e164"] == reference_row("0611223344")["e164"]
+
+
+def test_a_field_changed_since_the_plan_is_a_conflict(
+    org: tuple[Profile, sqlite3.Connection], tmp_path: Path
+) -> None:
+    profile, conn = org
+    source = tmp_path / "crm.csv"
+    source.write_text(CRM, encoding="utf-8")
+    plan = build_import(profile, source, ImportOptions()).plan
+    [ali] = _row(conn, "0611223344")
+    conn.execute("UPDATE contacts SET city = 'Salé' WHERE id = ?", (ali["id"],))
+    sync(profile)  # the cache now holds what someone changed after the review
+    result = svc.apply(profile, plan)
+    assert result.conflicts == 1
+    assert any(ali["id"] in m and "changed since review" in m for m in result.messages)
+    [ali] = _row(conn, "0611223344")
+    assert ali["city"] == "Salé"  # not overwritten
