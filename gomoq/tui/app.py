@@ -34,6 +34,7 @@ SCREENS: tuple[tuple[str, str, str, str], ...] = (
     ("duplicates", "d", "Duplicates", "Review duplicate clusters and merge them"),
     ("calls", "f", "Calls", "Call failures: contacts whose calls keep failing"),
     ("attributes", "a", "Attributes", "Attribute audit: invalid values, by value"),
+    ("audiences", "g", "Audiences", "Audiences and segments: who joins, who leaves; refresh"),
     ("plan", "p", "Plan", "Plan & apply: the pending decisions; apply them"),
     ("history", "h", "History", "Applied runs; undo one"),
 )
@@ -41,6 +42,7 @@ SCREENS: tuple[tuple[str, str, str, str], ...] = (
 
 def _modes() -> dict[str, Callable[[], Screen[None]]]:
     from gomoq.tui.screens.attributes import AttributesScreen
+    from gomoq.tui.screens.audiences import AudiencesScreen
     from gomoq.tui.screens.calls import CallsScreen
     from gomoq.tui.screens.contacts import ContactsScreen
     from gomoq.tui.screens.duplicates import DuplicatesScreen
@@ -54,6 +56,7 @@ def _modes() -> dict[str, Callable[[], Screen[None]]]:
         "duplicates": DuplicatesScreen,
         "calls": CallsScreen,
         "attributes": AttributesScreen,
+        "audiences": AudiencesScreen,
         "plan": PlanScreen,
         "history": HistoryScreen,
     }

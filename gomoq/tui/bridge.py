@@ -10,17 +10,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import polars as pl
 
+from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import empty_findings
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, GomoqError
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.secrets import redact
 from gomoq.tui.data import TableSource
+from gomoq.tui.data.audiences import audience_rows
 
 
 class NotAvailable(GomoqError):
@@ -128,6 +131,44 @@ def apply_plan(profile: Profile, plan: Any, progress: ProgressFn, should_cancel:
     """Apply `plan` through the API and return the services' `RunResult`."""
     module = _service("gomoq.services.plan", "Apply")
     return module.apply(profile, plan, progress=progress, should_cancel=should_cancel)
+
+
+def export(
+    profile: Profile, source: TableSource, findings: pl.DataFrame, request: dict[str, Any]
+) -> Any:
+    """Export from the open snapshot (`gomoq.services.export`); returns its `ExportResult`.
+
+    `request`: kind, output, fmt, where, attributes, raw (the export dialog's answers)."""
+    module = _service("gomoq.services.export", "Export")
+    checks = _service("gomoq.services.checks", "Export")
+    return module.export_tables(
+        CheckInput.from_snapshot(source),
+        checks.settings_for(profile),
+        request["kind"],
+        Path(request["output"]).expanduser(),
+        fmt=request.get("fmt"),
+        where=request.get("where"),
+        attributes=request.get("attributes", "wide"),
+        raw=bool(request.get("raw")),
+        manifest=dict(source.manifest),
+        profile=profile.name,
+        findings=lambda: findings,
+    )
+
+
+def audiences_view(profile: Profile, source: TableSource) -> tuple[Any, list[Any]]:
+    """(selection, rows) of the Audiences screen (`gomoq.tui.data.audiences`)."""
+    checks = _service("gomoq.services.checks", "Audiences")
+    selection_module = _service("gomoq.services.selection", "Audiences")
+    selection = selection_module.selection_for(source, checks.settings_for(profile))
+    return selection, audience_rows(selection, profile.segments)
+
+
+def refresh_plan(profile: Profile, selection: Any, names: Sequence[str]) -> Any:
+    """The `audience refresh` plan of segments `names` (`gomoq.services.audiences`)."""
+    module = _service("gomoq.services.audiences", "Audience refresh")
+    plan, _states = module.refresh_plan(profile, selection, list(names))
+    return plan
 
 
 def undo_run(profile: Profile, run_id: str, progress: ProgressFn, should_cancel: CancelFn) -> Any:

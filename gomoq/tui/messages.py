@@ -198,3 +198,21 @@ class HistoryLoaded(Message):
     def __init__(self, runs: list[Any]) -> None:
         super().__init__()
         self.runs = runs
+
+
+class Exported(Message):
+    """An export finished: `result` is the services' `ExportResult`."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
+class AudiencesLoaded(Message):
+    """The Audiences screen's rows (`gomoq.tui.data.audiences.AudienceRow`) and the selection
+    they were computed with (kept to preview names and build plans)."""
+
+    def __init__(self, selection: Any, rows: list[Any]) -> None:
+        super().__init__()
+        self.selection = selection
+        self.rows = rows

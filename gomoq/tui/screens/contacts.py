@@ -28,7 +28,7 @@ from gomoq.tui.messages import (
     ContactsIndexed,
     ContactsSearched,
 )
-from gomoq.tui.screens.base import WorkbenchScreen
+from gomoq.tui.screens.exporting import ExportingScreen
 from gomoq.tui.widgets.filter_input import FilterSuggester
 from gomoq.tui.widgets.table import ArrowTable, FixedWidthBackend, arrow_table
 
@@ -70,7 +70,7 @@ def detail_text(detail: ContactDetail) -> Text:
     return text
 
 
-class ContactsScreen(WorkbenchScreen):
+class ContactsScreen(ExportingScreen):
     """Search all contacts; the highlighted one's detail shows on the right."""
 
     TITLE_TEXT = "Contacts"
@@ -79,6 +79,8 @@ class ContactsScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("w", "toggle_findings", "With findings only"),
+        Binding("e", "export", "Export"),
+        Binding("x", "export", "Export", show=False),  # the export key of every list screen
     ]
 
     def __init__(self) -> None:
@@ -223,6 +225,10 @@ class ContactsScreen(WorkbenchScreen):
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
         self.query_one("#search", Input).focus()
+
+    def action_export(self) -> None:
+        """Export the contacts of the current filter (the dialog lets it be changed)."""
+        self.open_export(self.query_one("#search", Input).value, "contacts")
 
     def action_toggle_findings(self) -> None:
         """Show only contacts that have findings, or all again."""

@@ -1,0 +1,88 @@
+"""The export dialog (`e` on Contacts, `x` on the other list screens): what, where, which
+format, which contacts (the screen's filter, editable). Dismisses with the request for
+`gomoq.tui.bridge.export`, or None (Esc)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select
+
+KINDS = ("contacts", "calls", "memberships", "findings")
+FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+
+
+def default_output(kind: str, fmt: str) -> str:
+    """`<kind>-{snapshot}.<fmt>` in the working folder (the snapshot's time fills the name)."""
+    return f"{kind}-{{snapshot}}.{fmt}"
+
+
+class ExportDialog(ModalScreen[dict[str, Any] | None]):
+    """Ask for an export; Enter in a field or the Export button accepts, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, where: str = "", kind: str = "contacts") -> None:
+        super().__init__()
+        self.where = where
+        self.kind = kind if kind in KINDS else "contacts"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Label("Export from the cache", classes="question")
+            with Horizontal(classes="export-row"):
+                yield Select(
+                    [(k, k) for k in KINDS], value=self.kind, allow_blank=False, id="export-kind"
+                )
+                yield Select(
+                    [(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format"
+                )
+                yield Select(
+                    [("attributes as columns", "wide"), ("attributes as rows", "long")],
+                    value="wide",
+                    allow_blank=False,
+                    id="export-attributes",
+                )
+            yield Input(
+                value=self.where, placeholder="filter (empty: every contact)", id="export-where"
+            )
+            yield Input(value=default_output(self.kind, "csv"), id="export-output")
+            yield Checkbox("raw: keep spreadsheet formulas as they are", id="export-raw")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", variant="primary", id="export-go")
+                yield Button("Cancel", id="export-cancel")
+            yield Label("Enter or Export to write · Esc to cancel", classes="hint")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Keep the default file name in step with the kind and the format."""
+        output = self.query_one("#export-output", Input)
+        kinds = [default_output(k, f) for k in KINDS for f in FORMATS]
+        if output.value in kinds:
+            kind = str(self.query_one("#export-kind", Select).value)
+            fmt = str(self.query_one("#export-format", Select).value)
+            output.value = default_output(kind, fmt)
+
+    def request(self) -> dict[str, Any]:
+        """The answers, as `gomoq.tui.bridge.export` takes them."""
+        return {
+            "kind": str(self.query_one("#export-kind", Select).value),
+            "fmt": str(self.query_one("#export-format", Select).value),
+            "attributes": str(self.query_one("#export-attributes", Select).value),
+            "where": self.query_one("#export-where", Input).value,
+            "output": self.query_one("#export-output", Input).value,
+            "raw": self.query_one("#export-raw", Checkbox).value,
+        }
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.dismiss(self.request())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self.request() if event.button.id == "export-go" else None)
+
+    def action_cancel(self) -> None:
+        """Close without exporting."""
+        self.dismiss(None)
