@@ -32,30 +32,54 @@ class ExportDialog(ModalScreen[dict[str, Any] | None]):
         self.kind = kind if kind in KINDS else "contacts"
 
     def compose(self) -> ComposeResult:
+        # Compact widgets (one row each): the whole dialog fits an 80x24 terminal.
         with Vertical(classes="dialog", id="export-dialog"):
             yield Label("Export from the cache", classes="question")
             with Horizontal(classes="export-row"):
+                yield Label("What", classes="export-label")
                 yield Select(
-                    [(k, k) for k in KINDS], value=self.kind, allow_blank=False, id="export-kind"
+                    [(k, k) for k in KINDS],
+                    value=self.kind,
+                    allow_blank=False,
+                    id="export-kind",
+                    compact=True,
                 )
                 yield Select(
-                    [(f, f) for f in FORMATS], value="csv", allow_blank=False, id="export-format"
+                    [(f, f) for f in FORMATS],
+                    value="csv",
+                    allow_blank=False,
+                    id="export-format",
+                    compact=True,
                 )
+            with Horizontal(classes="export-row"):
+                yield Label("Attributes", classes="export-label")
                 yield Select(
-                    [("attributes as columns", "wide"), ("attributes as rows", "long")],
+                    [("one column each", "wide"), ("one row each", "long")],
                     value="wide",
                     allow_blank=False,
                     id="export-attributes",
+                    compact=True,
                 )
-            yield Input(
-                value=self.where, placeholder="filter (empty: every contact)", id="export-where"
+            with Horizontal(classes="export-row"):
+                yield Label("Filter", classes="export-label")
+                yield Input(
+                    value=self.where,
+                    placeholder="empty: every contact",
+                    id="export-where",
+                    compact=True,
+                )
+            with Horizontal(classes="export-row"):
+                yield Label("File", classes="export-label")
+                yield Input(
+                    value=default_output(self.kind, "csv"), id="export-output", compact=True
+                )
+            yield Checkbox(
+                "raw: keep spreadsheet formulas as they are", id="export-raw", compact=True
             )
-            yield Input(value=default_output(self.kind, "csv"), id="export-output")
-            yield Checkbox("raw: keep spreadsheet formulas as they are", id="export-raw")
             with Horizontal(classes="buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
-            yield Label("Enter or Export to write · Esc to cancel", classes="hint")
+                yield Button("Export", variant="primary", id="export-go", compact=True)
+                yield Button("Cancel", id="export-cancel", compact=True)
+            yield Label("Enter writes · Esc cancels · {snapshot}: the sync's time", classes="hint")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """Keep the default file name in step with the kind and the format."""

@@ -40,13 +40,27 @@ def taken_back_text(restored: dict[str, str | None], what: str) -> str:
     return f"{what}: decision taken back, back to {', '.join(now)}."
 
 
-def nav_text(current: str) -> Text:
-    """The line of screen keys at the top, the current screen highlighted."""
+# Titles in the narrow line (under 110 columns): every screen still fits in 80 columns.
+SHORT_TITLES = {
+    "overview": "Over",
+    "contacts": "Cont",
+    "duplicates": "Dupl",
+    "attributes": "Attr",
+    "audiences": "Aud",
+    "history": "Hist",
+}
+
+
+def nav_text(current: str, *, short: bool = False) -> Text:
+    """The line of screen keys at the top, the current screen highlighted (with its full
+    title; the others abbreviated when `short`)."""
     from gomoq.tui.app import SCREENS
 
     text = Text()
     for mode, key, title, _ in SCREENS:
         style = "reverse bold" if mode == current else ""
+        if short and mode != current:
+            title = SHORT_TITLES.get(mode, title)
         text.append(f" {key}", style="bold " + style)
         text.append(f" {title} ", style=style)
     return text
@@ -79,6 +93,7 @@ class WorkbenchScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(nav_text(self.MODE), id="nav")
+        yield Static(nav_text(self.MODE, short=True), id="nav-short")
         yield from self.compose_body()
         yield JobBar()
         yield Footer()
