@@ -42,9 +42,15 @@ def text(widget: Any) -> str:
 
 async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
     """Walk every screen and save its picture."""
+    from dataclasses import replace
+
+    from gomoq.checks.settings import CheckSettings
+    from gomoq.services.audiences import engagement_segments
     from gomoq.tui.app import GomoqApp
 
     saved: list[Path] = []
+    # the guide's engagement segments, so that the Audiences screen shows joiners and leavers
+    profile = replace(profile, segments=engagement_segments(CheckSettings()))
     app = GomoqApp(profile)
     async with app.run_test(size=size) as pilot:
 
@@ -108,6 +114,10 @@ async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
         await pilot.press("h")
         await wait(pilot, lambda: "Loading" not in text(app.screen.query_one("#history-status")))
         shot("history")
+
+        await pilot.press("g")
+        await wait(pilot, lambda: bool(getattr(app.screen, "rows", None)))
+        shot("audiences")
 
         await pilot.press("question_mark")
         await pilot.pause(0.5)

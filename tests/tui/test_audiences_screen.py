@@ -118,7 +118,7 @@ async def test_export_errors_are_one_notification_and_write_nothing(
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
         await wait_for(pilot, lambda: screen.searches >= 1)
-        await pilot.press("x")
+        await pilot.press("E")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
         app.screen.query_one("#export-output", Input).value = "missing/out.csv"
         await pilot.click("#export-go")

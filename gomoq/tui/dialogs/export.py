@@ -1,4 +1,4 @@
-"""The export dialog (`e` on Contacts, `x` on the other list screens): what, where, which
+"""The export dialog (`E` on every list screen, `e` too on Contacts and Audiences): what, which
 format, which contacts (the screen's filter, editable). Dismisses with the request for
 `gomoq.tui.bridge.export`, or None (Esc)."""
 

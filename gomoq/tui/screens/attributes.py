@@ -18,7 +18,8 @@ from gomoq.tui import bridge
 from gomoq.tui.data import EXAMPLES, attribute_definition, attribute_groups, read_value
 from gomoq.tui.dialogs.ask import AskValue
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
-from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
+from gomoq.tui.screens.base import taken_back_text
+from gomoq.tui.screens.exporting import EXPORT_BINDING, ExportingScreen
 
 
 def shown_value(value: Any) -> str:
@@ -26,7 +27,7 @@ def shown_value(value: Any) -> str:
     return "∅ (empty)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
-class AttributesScreen(WorkbenchScreen):
+class AttributesScreen(ExportingScreen):
     """Fix a whole group of contacts sharing one invalid value in one decision."""
 
     TITLE_TEXT = "Attribute audit"
@@ -36,6 +37,7 @@ class AttributesScreen(WorkbenchScreen):
         Binding("x", "clear_value", "Clear"),
         Binding("F", "flag", "Flag"),
         Binding("u", "undo", "Undo"),
+        EXPORT_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -161,6 +163,10 @@ class AttributesScreen(WorkbenchScreen):
         group = self.current()
         if group is not None:
             self.decide(group, "flag", None)
+
+    def action_export(self) -> None:
+        """Export the contacts with an attributes finding (the dialog lets it change)."""
+        self.open_export("check:attributes", "contacts")
 
     def action_undo(self) -> None:
         """Take back the highlighted group's decision, whenever it was taken."""

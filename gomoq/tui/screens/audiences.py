@@ -53,7 +53,8 @@ class AudiencesScreen(ExportingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "build", "Plan this segment"),
         Binding("B", "build_all", "Plan all segments"),
-        Binding("x", "export", "Export members"),
+        Binding("e", "export", "Export members"),
+        Binding("E", "export", "Export members", show=False),  # every list screen's key
     ]
 
     def __init__(self) -> None:

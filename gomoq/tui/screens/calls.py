@@ -15,7 +15,8 @@ from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import call_failure_rows, call_timeline
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
-from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
+from gomoq.tui.screens.base import taken_back_text
+from gomoq.tui.screens.exporting import EXPORT_BINDING, ExportingScreen
 
 ACTIONS = {"flag": "flagged", "delete": "to delete", "remove_from_audiences": "off audiences"}
 
@@ -34,7 +35,7 @@ def timeline_text(calls: pl.DataFrame) -> Text:
     return text
 
 
-class CallsScreen(WorkbenchScreen):
+class CallsScreen(ExportingScreen):
     """Select contacts (space) and flag, delete or remove them from audiences."""
 
     TITLE_TEXT = "Call failures"
@@ -46,6 +47,7 @@ class CallsScreen(WorkbenchScreen):
         Binding("x", "decide('delete')", "Delete"),
         Binding("r", "decide('remove_from_audiences')", "Remove from audiences"),
         Binding("u", "undo", "Undo"),
+        EXPORT_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -142,6 +144,10 @@ class CallsScreen(WorkbenchScreen):
 
     def _targets(self) -> list[str]:
         return sorted(self.selected) or [c for c in [self._current_id()] if c]
+
+    def action_export(self) -> None:
+        """Export the contacts with a call-failure finding (the dialog lets it change)."""
+        self.open_export("check:call_failures", "contacts")
 
     def action_undo(self) -> None:
         """Take back the decisions on the selected contacts (or the highlighted one), whenever

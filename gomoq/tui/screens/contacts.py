@@ -80,7 +80,7 @@ class ContactsScreen(ExportingScreen):
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("w", "toggle_findings", "With findings only"),
         Binding("e", "export", "Export"),
-        Binding("x", "export", "Export", show=False),  # the export key of every list screen
+        Binding("E", "export", "Export", show=False),  # the export key of every list screen
     ]
 
     def __init__(self) -> None:

@@ -1,9 +1,14 @@
-"""Export from any list screen: the same dialog everywhere (`x`; also `e` on Contacts), run in
-a worker through `gomoq.tui.bridge.export`, the outcome in one notification."""
+"""Export from any list screen: the same dialog everywhere, run in a worker through
+`gomoq.tui.bridge.export`, the outcome in one notification.
+
+The key is `E` (shift+e) on every list screen — Attributes already uses `e` for "Set to…" and
+Calls `x` for delete — and plain `e` too where it is free (Contacts, Audiences)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from textual.binding import Binding
 
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
@@ -11,7 +16,8 @@ from gomoq.tui.dialogs.export import ExportDialog
 from gomoq.tui.messages import Exported
 from gomoq.tui.screens.base import WorkbenchScreen
 
-EXPORT_KEY = "x"
+EXPORT_BINDING = Binding("E", "export", "Export")
+"""The export key of every list screen."""
 
 
 class ExportingScreen(WorkbenchScreen):
