@@ -12,6 +12,11 @@ Rules (also in the README):
   repeats): a list attribute such as interests loses nothing in a merge.
 - **Phone**: the survivor's phone (or the chosen one) rewritten to E.164 with the profile's
   region; an unparseable phone is kept as it is.
+- **Another number** (a "same person, two numbers?" merge): a loser's number that is neither
+  the survivor's nor one digit edit from it (a typo is not a number to keep) is kept in the
+  custom attribute `ALT_PHONE` (`alt_phone`, E.164) when the survivor has none there, so the
+  merge loses no way of reaching the person. The organisation needs that attribute defined
+  (type phone number); without it Gomobile refuses the update and the apply says so.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from gomoq.plan.fingerprint import to_api_shape
 from gomoq.plan.model import STANDARD_FIELDS
 
 PHONE = "primaryPhone"
+ALT_PHONE = "alt_phone"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,37 @@ def to_e164(raw: str | None, region: str = "MA") -> str | None:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Digit strings one substitution, adjacent swap, or missing / extra digit apart."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) - len(short) == 1 and any(
+        long_[:i] + long_[i + 1 :] == short for i in range(len(long_))
+    )
+
+
+def _other_number(
+    target: str | None, losers: Sequence[Mapping[str, Any]], region: str
+) -> str | None:
+    """The first loser number (E.164) that is another number than `target`, not a typo of it."""
+    if not target or not target.startswith("+"):
+        return None
+    for loser in losers:
+        number = to_e164(loser.get(PHONE), region)
+        if number and number != target and not _one_edit(number[1:], target[1:]):
+            return number
+    return None
+
+
 def resolve_merge(
     survivor: Mapping[str, Any],
     losers: Sequence[Mapping[str, Any]],
@@ -135,6 +172,10 @@ def resolve_merge(
 
     target_phone = phone or to_e164(fields.get(PHONE), region) or fields.get(PHONE)
     fields[PHONE] = target_phone
+    if ALT_PHONE not in chosen_attributes and _empty(attributes.get(ALT_PHONE)):
+        other = _other_number(target_phone, others, region)
+        if other is not None:
+            attributes[ALT_PHONE] = other
     changed_fields = {k: v for k, v in fields.items() if surv.get(k) != v}
     if "channels" in changed_fields and list(surv.get("channels") or []) == fields["channels"]:
         del changed_fields["channels"]

@@ -63,3 +63,17 @@ def test_e164() -> None:
     assert to_e164("0612345678") == "+212612345678"
     assert to_e164("00212 6 12 34 56 78") == "+212612345678"
     assert to_e164("nope") is None
+
+
+def test_another_number_of_the_person_is_kept_in_alt_phone() -> None:
+    base = {"firstName": "Yasmine", "customAttributes": {}, "updatedAt": "2025-01-01T00:00:00Z"}
+    survivor = {**base, "id": "s", "primaryPhone": "0612345678"}
+    typo = {**base, "id": "t", "primaryPhone": "0612345679"}  # a typo: not a number to keep
+    other = {**base, "id": "o", "primaryPhone": "07 00 11 22 33"}
+    r = resolve_merge(survivor, [typo, other])
+    assert r.attributes["alt_phone"] == "+212700112233"
+    assert r.changed_attributes == {"alt_phone": "+212700112233"}
+    assert "alt_phone" not in resolve_merge(survivor, [typo]).attributes
+    # a number the survivor already keeps there is not overwritten
+    kept = {**survivor, "customAttributes": {"alt_phone": "+212655555555"}}
+    assert resolve_merge(kept, [other]).attributes["alt_phone"] == "+212655555555"
