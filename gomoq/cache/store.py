@@ -25,6 +25,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,8 +74,6 @@ def verify_table(path: Path, rows: int | None) -> str | None:
 
 def new_id() -> str:
     """A sortable, unique folder suffix (time first, so `ls` shows the order)."""
-    from datetime import UTC, datetime
-
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
@@ -330,6 +329,4 @@ def patch_current(profile_name: str, table: str, frame: FrameOrTransform) -> Sna
 
 
 def _now_iso() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -13,7 +13,6 @@ and missing columns are null, so a test states only what it is about.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 import polars as pl
 
 from gomoq.cache.schema import TABLES
+from gomoq.phones import normalise_cached
 
 T = TypeVar("T")
 
@@ -177,7 +177,4 @@ class CheckInput:
 
 def _normalise(raw: pl.Series, region: str) -> pl.DataFrame:
     """`gomoq.phones.normalise_cached` of `raw` (one row per value, in order)."""
-    module = importlib.import_module("gomoq.phones")
-    fn = getattr(module, "normalise_cached", None) or module.normalise
-    result: pl.DataFrame = fn(raw, region)
-    return result
+    return normalise_cached(raw, region)

@@ -39,8 +39,6 @@ decision lapses when one of them changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import phonenumbers
 import polars as pl
 
@@ -51,48 +49,15 @@ from gomoq.checks.dup_blocking import blocked_pairs
 from gomoq.checks.dup_keys import near_number_pairs
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import SEP, finding_id_expr
-from gomoq.checks.settings import CheckSettings
-from gomoq.errors import ConfigError
+from gomoq.checks.settings import CheckSettings, DuplicateSettings
 
 CHECK = "duplicates"
 _COLUMNS = PHONE_CHECK_FIELDS
 
 
-@dataclass(frozen=True)
-class DuplicateSettings:
-    """`[profiles.X.checks.duplicates]`: thresholds of the duplicates check."""
-
-    merge_confidence: float = 0.9
-    min_confidence: float = 0.5
-    different_person_below: float = 0.5
-    max_key_share: int = 8
-    max_name_block: int = 6
-    two_numbers_confidence: float = 0.95
-    max_cluster: int = 10
-    max_same_number: int = 25
-    report_uncorroborated: bool = False
-
-    def __post_init__(self) -> None:
-        for name in (
-            "merge_confidence",
-            "min_confidence",
-            "different_person_below",
-            "two_numbers_confidence",
-        ):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ConfigError(f"checks.duplicates.{name} must be between 0 and 1.")
-        sizes = (self.max_key_share, self.max_cluster, self.max_same_number, self.max_name_block)
-        if min(sizes) < 2:
-            raise ConfigError(
-                "checks.duplicates.max_key_share, max_cluster, max_same_number and"
-                " max_name_block must be >= 2."
-            )
-
-
 def duplicate_settings(settings: CheckSettings) -> DuplicateSettings:
     """The duplicates settings of a run (defaults when the profile has none)."""
-    own = settings.duplicates
-    return own if isinstance(own, DuplicateSettings) else DuplicateSettings()
+    return settings.duplicates
 
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:

@@ -28,41 +28,20 @@ never hides a different value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import phonenumbers
 import polars as pl
 
 from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import conform, empty_findings
 from gomoq.checks.ids import finding_id_expr
-from gomoq.checks.settings import CheckSettings
-from gomoq.errors import ConfigError
+from gomoq.checks.settings import CheckSettings, PhoneSettings
 
 CHECK = "phones"
 
 
-@dataclass(frozen=True)
-class PhoneSettings:
-    """`[profiles.X.checks.phones]`: which kinds to report and what to suggest."""
-
-    callable_types: tuple[str, ...] = ("MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE", "VOIP")
-    domestic: bool = True
-    non_e164: bool = True
-    invalid_action: str = "flag"
-
-    def __post_init__(self) -> None:
-        if self.invalid_action not in ("flag", "delete"):
-            raise ConfigError(
-                "checks.phones.invalid_action must be flag or delete "
-                f"(got {self.invalid_action!r})."
-            )
-
-
 def phone_settings(settings: CheckSettings) -> PhoneSettings:
     """The phones settings of a run (defaults when the profile has none)."""
-    own = settings.phones
-    return own if isinstance(own, PhoneSettings) else PhoneSettings()
+    return settings.phones
 
 
 def run(tables: CheckInput, settings: CheckSettings) -> pl.DataFrame:

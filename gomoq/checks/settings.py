@@ -25,16 +25,14 @@ In `config.toml` a profile may carry one sub-table per check::
     report_never_called = true
     action = "flag"                 # for Inactive contacts, or "delete"
 
-`[profiles.X.checks.phones]` and `[profiles.X.checks.duplicates]` are handed to the settings
-classes of those checks (`gomoq.checks.phones.PhoneSettings`, `gomoq.checks.duplicates.
-DuplicateSettings`) when they exist. An unknown key anywhere is a `ConfigError` naming it,
+`[profiles.X.checks.phones]` and `[profiles.X.checks.duplicates]` fill `PhoneSettings` and
+`DuplicateSettings` (here, beside the others). An unknown key anywhere is a `ConfigError` naming it,
 never silently ignored (a typo in a threshold must not go unnoticed).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,6 +96,54 @@ class InactivitySettings:
 
 
 @dataclass(frozen=True)
+class PhoneSettings:
+    """`[profiles.X.checks.phones]`: which kinds to report and what to suggest."""
+
+    callable_types: tuple[str, ...] = ("MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE", "VOIP")
+    domestic: bool = True
+    non_e164: bool = True
+    invalid_action: str = "flag"
+
+    def __post_init__(self) -> None:
+        if self.invalid_action not in ("flag", "delete"):
+            raise ConfigError(
+                "checks.phones.invalid_action must be flag or delete "
+                f"(got {self.invalid_action!r})."
+            )
+
+
+@dataclass(frozen=True)
+class DuplicateSettings:
+    """`[profiles.X.checks.duplicates]`: thresholds of the duplicates check."""
+
+    merge_confidence: float = 0.9
+    min_confidence: float = 0.5
+    different_person_below: float = 0.5
+    max_key_share: int = 8
+    max_name_block: int = 6
+    two_numbers_confidence: float = 0.95
+    max_cluster: int = 10
+    max_same_number: int = 25
+    report_uncorroborated: bool = False
+
+    def __post_init__(self) -> None:
+        for name in (
+            "merge_confidence",
+            "min_confidence",
+            "different_person_below",
+            "two_numbers_confidence",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"checks.duplicates.{name} must be between 0 and 1.")
+        sizes = (self.max_key_share, self.max_cluster, self.max_same_number, self.max_name_block)
+        if min(sizes) < 2:
+            raise ConfigError(
+                "checks.duplicates.max_key_share, max_cluster, max_same_number and"
+                " max_name_block must be >= 2."
+            )
+
+
+@dataclass(frozen=True)
 class CheckSettings:
     """All check settings of one profile. `now` (UTC) is injectable so tests can fix "today"."""
 
@@ -107,9 +153,8 @@ class CheckSettings:
     call_failures: CallFailureSettings = field(default_factory=CallFailureSettings)
     attributes: AttributeSettings = field(default_factory=AttributeSettings)
     inactivity: InactivitySettings = field(default_factory=InactivitySettings)
-    # Instances of the phones/duplicates checks' own settings classes (or None: their defaults).
-    phones: Any = None
-    duplicates: Any = None
+    phones: PhoneSettings = field(default_factory=PhoneSettings)
+    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
 
     def today(self) -> datetime:
         """The reference instant of this run: `now` if set, else the current UTC time."""
@@ -141,8 +186,8 @@ class CheckSettings:
         )
         attributes = _section(AttributeSettings, "attributes", table.pop("attributes", {}))
         inactivity = _section(InactivitySettings, "inactivity", table.pop("inactivity", {}))
-        phones = _external("phones", "PhoneSettings", table.pop("phones", None))
-        duplicates = _external("duplicates", "DuplicateSettings", table.pop("duplicates", None))
+        phones = _section(PhoneSettings, "phones", table.pop("phones", {}))
+        duplicates = _section(DuplicateSettings, "duplicates", table.pop("duplicates", {}))
         if table:
             raise ConfigError(
                 f"Unknown key(s) in the profile's [checks] table: {', '.join(sorted(table))}; "
@@ -222,19 +267,3 @@ def _validate(calls: CallFailureSettings, inactivity: InactivitySettings) -> Non
             f"(got {inactivity.active_days}, {inactivity.at_risk_days}, "
             f"{inactivity.inactive_days})."
         )
-
-
-def _external(check: str, class_name: str, raw: Any) -> Any:
-    """The phones/duplicates checks' own settings object, when their module defines one."""
-    try:
-        module = importlib.import_module(f"gomoq.checks.{check}")
-    except ImportError:
-        module = None
-    klass = getattr(module, class_name, None) if module is not None else None
-    if not isinstance(klass, type) or not dataclasses.is_dataclass(klass):
-        if raw:
-            raise ConfigError(
-                f"checks.{check} has settings but this gomoq has no {check} check to take them."
-            )
-        return None
-    return _section(klass, check, raw or {})

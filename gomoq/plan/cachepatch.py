@@ -17,7 +17,10 @@ from typing import Any
 import orjson
 import polars as pl
 
+from gomoq.cache import convert
+from gomoq.cache.convert import compact_json
 from gomoq.cache.schema import AUDIENCE_MEMBERS, AUDIENCES, CONTACTS
+from gomoq.cache.store import NoCache, Snapshot, patch_current
 from gomoq.plan.fingerprint import SNAKE_TO_CAMEL
 from gomoq.plan.journal import Journal
 
@@ -26,11 +29,7 @@ log = logging.getLogger("gomoq.plan")
 Lookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
 
 
-def _snapshot(profile: str) -> Any:
-    try:
-        from gomoq.cache.store import NoCache, Snapshot
-    except ImportError:
-        return None
+def _snapshot(profile: str) -> Snapshot | None:
     try:
         return Snapshot.open(profile, "current")
     except NoCache:
@@ -91,8 +90,6 @@ def _text(value: Any) -> str | None:
 def _contacts_frame(items: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """API contacts as `contacts` rows, like `gomoq.cache.convert.contacts_frame` but with the
     column names resolved once (10,000 flagged contacts are patched in well under a second)."""
-    from gomoq.cache.convert import compact_json
-
     columns: dict[str, list[Any]] = {column: [] for column in _COLUMNS}
     for item in items:
         for column, name in _COLUMNS.items():
@@ -140,10 +137,6 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
     snap = _snapshot(profile)
     if snap is None:
         return False
-    try:
-        from gomoq.cache.store import patch_current
-    except ImportError:
-        return False
     afters = journal.afters(run_id)
     updated = {cid: after for cid, after in afters.items() if not after.get("deleted")}
     deleted = {cid for cid, after in afters.items() if after.get("deleted")}
@@ -175,7 +168,6 @@ def patch_cache(profile: str, journal: Journal, run_id: str) -> bool:
         updated or deleted or created or member_ops or defined or new_audiences or gone_audiences
     ):
         return False
-    from gomoq.cache import convert
 
     def definitions(frame: pl.DataFrame) -> pl.DataFrame:
         fresh_defs = convert.attribute_defs_frame(defined)

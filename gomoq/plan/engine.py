@@ -37,6 +37,7 @@ from gomoq.plan.conflict import UnitConflict
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
 from gomoq.plan.import_steps import IMPORT_KINDS, run_import
 from gomoq.plan.journal import ACTION_FINAL, STEP_FINAL, ActionRow, Journal, StepRow
+from gomoq.plan.model import action_from_dict
 from gomoq.plan.own_writes import OwnWrites
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
@@ -417,8 +418,6 @@ class Engine:
         images = {cid: {**c, "_memberships": list(members.get(cid, []))} for cid, c in live.items()}
         data = unit.data
         if unit.kind == "merge":
-            from gomoq.plan.model import action_from_dict
-
             clean = {k: v for k, v in data.items() if not k.startswith("_")}
             action = action_from_dict({**clean, "kind": "merge"})
             assert action.kind == "merge"

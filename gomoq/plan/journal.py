@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from gomoq import paths
+from gomoq.state import db as state_db
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal_runs (
@@ -104,17 +104,8 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
 
 
 def connect() -> sqlite3.Connection:
-    """Open the state database (via `gomoq.state.db` when present) with the journal's tables."""
-    try:
-        from gomoq.state import db as state_db
-
-        conn: sqlite3.Connection = state_db.connect()
-    except ImportError:
-        path = paths.state_db_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA busy_timeout = 10000")
+    """Open the state database (`gomoq.state.db`, its pragmas) with the journal's tables."""
+    conn = state_db.connect()
     conn.row_factory = sqlite3.Row
     ensure_schema(conn)
     return conn

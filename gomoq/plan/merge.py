@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import polars as pl
+
+from gomoq.phones import normalise
 from gomoq.plan.fingerprint import to_api_shape
 from gomoq.plan.model import STANDARD_FIELDS
 
@@ -69,27 +72,11 @@ def _union(lists: Sequence[list[Any]]) -> list[Any]:
 
 
 def to_e164(raw: str | None, region: str = "MA") -> str | None:
-    """`raw` in E.164, or None when it cannot be parsed (uses `gomoq.phones` when present)."""
+    """`raw` in E.164, or None when `gomoq.phones` finds no number in it."""
     if raw is None or not raw.strip():
         return None
-    try:
-        import importlib
-
-        import polars as pl
-
-        # gomoq.phones (PHONES-DUPES) gives the same answers as phonenumbers, with a memo.
-        phones = importlib.import_module("gomoq.phones")
-        frame = phones.normalise(pl.Series("raw", [raw]), region)
-        value = frame["e164"][0]
-        return None if value is None else str(value)
-    except (ImportError, AttributeError):
-        import phonenumbers
-
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    value = normalise(pl.Series("raw", [raw]), region)["e164"][0]
+    return None if value is None else str(value)
 
 
 def _one_edit(a: str, b: str) -> bool:

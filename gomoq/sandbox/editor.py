@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -169,7 +170,5 @@ def delete_contact(state: SandboxState) -> None:
 
 
 def _minus_one_ms(stamp: str) -> str:
-    from datetime import datetime, timedelta
-
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(milliseconds=1)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from gomoq.sandbox import db as sdb
+
 STEP = 1000
 MAP_FROM_OFFSET = 2 * STEP  # below this offset a plain OFFSET is already cheap
 
@@ -203,8 +205,6 @@ def warm(state: Any) -> None:
     Runs in a worker thread with its own connection; a map is labelled with the generation seen
     before its scan, so one that raced a write is simply rebuilt on demand.
     """
-    from gomoq.sandbox import db as sdb
-
     conn = sdb.connect(state.db_path, create=False)
     try:
         generation = state.order_generation

@@ -25,9 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import uvicorn
+
 from gomoq.errors import GomoqError
 from gomoq.progress import ProgressFn
 from gomoq.sandbox import db as sdb
+from gomoq.sandbox.app import create_app
+from gomoq.sandbox.generator import generate_organisation
+from gomoq.sandbox.paging import warm
 from gomoq.sandbox.settings import Faults, SandboxSettings
 
 SETTINGS_ENV = "GOMOQ_SANDBOX_SETTINGS"
@@ -80,13 +85,7 @@ def base_url_of(sock: socket.socket) -> str:
 
 def serve(db_path: Path, settings: SandboxSettings, sock: socket.socket) -> None:
     """Serve the sandbox over `db_path` on `sock` until interrupted (blocking)."""
-    import uvicorn
-
-    from gomoq.sandbox.app import create_app
-
     app = create_app(db_path, settings)
-    from gomoq.sandbox.paging import warm
-
     threading.Thread(target=warm, args=(app.sandbox,), name="page-maps", daemon=True).start()
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=30
@@ -125,8 +124,6 @@ def ensure_organisation(
     db_path = Path(db_path)
     if has_contacts(db_path):
         return False
-    from gomoq.sandbox.generator import generate_organisation
-
     partial = db_path.with_name(db_path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)

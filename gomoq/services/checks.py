@@ -13,8 +13,6 @@ already in memory (tests, benchmarks).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,12 +20,15 @@ from typing import Any
 
 import polars as pl
 
+from gomoq.cache.store import Snapshot
 from gomoq.checks import registry
 from gomoq.checks.base import CheckInput
+from gomoq.checks.call_failures import unknown_status_counts
 from gomoq.checks.findings import SEVERITIES
 from gomoq.checks.settings import CheckSettings
 from gomoq.config import Profile
 from gomoq.errors import UsageError
+from gomoq.plan.fingerprint import contact_fingerprint
 from gomoq.progress import CancelFn, ProgressFn, check_cancel
 from gomoq.state import db, decisions
 
@@ -100,15 +101,12 @@ def settings_for(profile: Profile) -> CheckSettings:
     return CheckSettings.from_mapping(profile.checks, region=profile.region)
 
 
-def open_snapshot(profile_name: str, which: str = "current") -> Any:
-    """The cache snapshot of `profile_name` (`gomoq.cache.store.Snapshot`)."""
-    if importlib.util.find_spec("gomoq.cache.store") is None:
-        raise UsageError(f"No cache for profile {profile_name} yet: run `gomoq sync`.")
-    store = importlib.import_module("gomoq.cache.store")
-    return store.Snapshot.open(profile_name, which)
+def open_snapshot(profile_name: str, which: str = "current") -> Snapshot:
+    """The cache snapshot of `profile_name` (`NoCache`, a `UsageError`, when never synced)."""
+    return Snapshot.open(profile_name, which)
 
 
-def _previous(profile_name: str) -> Any | None:
+def _previous(profile_name: str) -> Snapshot | None:
     try:
         return open_snapshot(profile_name, "previous")
     except UsageError:
@@ -195,8 +193,6 @@ def run_checks_on(
         )
         shown_frames.append(shown)
     if "call_failures" in names:
-        from gomoq.checks.call_failures import unknown_status_counts
-
         summary.unknown_statuses = unknown_status_counts(tables, settings)
     summary.contacts = int(tables.contacts.select(pl.len()).collect().item())
     ordered = _by_severity(shown_frames)
@@ -238,15 +234,12 @@ def _contact_fingerprints(
     saw ("+"-joined and sorted for a cluster); a decision stored that way holds while those
     contacts are unchanged.
     """
-    if importlib.util.find_spec("gomoq.plan.fingerprint") is None:
-        return None
-    module = importlib.import_module("gomoq.plan.fingerprint")
     decided = findings.filter(pl.col("finding_id").is_in(loaded["finding_id"].implode()))
     if decided.height == 0:
         return None
     ids = decided["contact_id"].drop_nulls().unique().implode()
     rows = tables.contacts.filter(pl.col("id").is_in(ids)).collect()
-    by_id = {r["id"]: str(module.contact_fingerprint(r)) for r in rows.iter_rows(named=True)}
+    by_id = {r["id"]: str(contact_fingerprint(r)) for r in rows.iter_rows(named=True)}
     out: dict[str, list[str]] = {}
     for finding_id, contact_id in decided.select("finding_id", "contact_id").iter_rows():
         if contact_id in by_id:
