@@ -20,6 +20,7 @@ from gomoq.tui.dialogs.ask import AskValue
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import taken_back_text
 from gomoq.tui.screens.exporting import EXPORT_BINDING, ExportingScreen
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 
 def shown_value(value: Any) -> str:
@@ -52,7 +53,7 @@ class AttributesScreen(ExportingScreen):
         with Vertical(id="attrs"):
             yield Label("Waiting for the checks…", id="attrs-status")
             with Horizontal(id="attrs-main"):
-                yield DataTable(id="attrs-table", cursor_type="row")
+                yield SafeDataTable(id="attrs-table", cursor_type="row")
                 with VerticalScroll(id="attr-def"):
                     yield Static(
                         "Highlight a group to see the attribute's definition.", id="attr-def-body"

@@ -18,6 +18,7 @@ from gomoq.tui.data.audiences import AudienceRow, names_of
 from gomoq.tui.dialogs.ask import Confirm
 from gomoq.tui.messages import AudiencesLoaded, PlanBuilt, RunFinished
 from gomoq.tui.screens.exporting import ExportingScreen
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 COLUMNS = ("Audience", "Type", "Members", "Segment", "Match", "Join", "Leave")
 
@@ -67,7 +68,7 @@ class AudiencesScreen(ExportingScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="audiences"):
             yield Label("Reading audiences…", id="audiences-status")
-            yield DataTable(id="audiences-table", cursor_type="row", zebra_stripes=True)
+            yield SafeDataTable(id="audiences-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="audience-preview"):
                 yield Static("", id="audience-preview-body")
 

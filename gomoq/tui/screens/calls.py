@@ -17,6 +17,7 @@ from gomoq.tui.data import call_failure_rows, call_timeline
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import taken_back_text
 from gomoq.tui.screens.exporting import EXPORT_BINDING, ExportingScreen
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 ACTIONS = {"flag": "flagged", "delete": "to delete", "remove_from_audiences": "off audiences"}
 
@@ -59,7 +60,7 @@ class CallsScreen(ExportingScreen):
         with Vertical(id="calls"):
             yield Label("Waiting for the checks…", id="calls-status")
             with Horizontal(id="calls-main"):
-                yield DataTable(id="calls-table", cursor_type="row")
+                yield SafeDataTable(id="calls-table", cursor_type="row")
                 with VerticalScroll(id="timeline"):
                     yield Static("Highlight a contact to see its attempts.", id="timeline-body")
 

@@ -15,6 +15,7 @@ from textual_fastdatatable import DataTable
 
 from gomoq.filters import FilterError, Vocabulary
 from gomoq.progress import CancelFn, ProgressFn
+from gomoq.safe_text import printable
 from gomoq.tui.data import (
     LIST_COLUMNS,
     LIST_LABELS,
@@ -36,7 +37,8 @@ SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 
 
 def detail_text(detail: ContactDetail) -> Text:
-    """The detail pane: fields, attributes, audiences, calls, findings."""
+    """The detail pane: fields, attributes, audiences, calls, findings (data as plain text,
+    control characters shown as pictures: never markup, never a terminal command)."""
     text = Text()
 
     def section(title: str) -> None:
@@ -46,24 +48,24 @@ def detail_text(detail: ContactDetail) -> Text:
     for name, value in detail.fields:
         if value:
             text.append(f"{name:<18}", style="dim")
-            text.append(f"{value}\n")
+            text.append(f"{printable(str(value))}\n")
     section(f"Attributes ({len(detail.attributes)})")
     for name, value in detail.attributes:
-        text.append(f"{name:<18}", style="dim")
-        text.append(f"{value}\n")
+        text.append(f"{printable(str(name)):<18}", style="dim")
+        text.append(f"{printable(str(value))}\n")
     section(f"Audiences ({len(detail.audiences)})")
-    text.append(", ".join(detail.audiences) or "none")
+    text.append(printable(", ".join(detail.audiences)) or "none")
     text.append("\n")
     section(f"Calls ({detail.calls.height})")
     for row in detail.calls.tail(12).iter_rows(named=True):
         when = row["created_at"].strftime("%Y-%m-%d %H:%M") if row["created_at"] else "?"
         style = "green" if row["status"] == "answered" else "red"
         text.append(f"{when} ", style="dim")
-        text.append(f"{row['status']}\n", style=style)
+        text.append(f"{printable(str(row['status']))}\n", style=style)
     section(f"Findings ({detail.findings.height})")
     for row in detail.findings.iter_rows(named=True):
         text.append(f"{row['severity']:<6}", style=SEVERITY_STYLE.get(row["severity"], ""))
-        text.append(f"{row['check']}/{row['kind']}: {row['evidence'] or ''}")
+        text.append(printable(f"{row['check']}/{row['kind']}: {row['evidence'] or ''}"))
         if row.get("decision"):
             text.append(f" [{row['decision']}]", style="italic")
         text.append("\n")

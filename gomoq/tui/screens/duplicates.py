@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
 from gomoq.progress import CancelFn, ProgressFn
+from gomoq.safe_text import printable
 from gomoq.tui import bridge
 from gomoq.tui.data import (
     Cluster,
@@ -30,6 +31,7 @@ from gomoq.tui.data import (
 )
 from gomoq.tui.messages import ClusterLoaded, DecisionRecorded, DecisionsTakenBack
 from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 HINT = Text.assemble(
     ("yellow", "yellow"),
@@ -108,7 +110,7 @@ class DuplicatesScreen(WorkbenchScreen):
         with Vertical(id="dupes"):
             yield Label("Waiting for the checks…", id="dupe-status")
             yield Static(id="dupe-evidence")
-            yield DataTable(id="dupe-table", cursor_type="cell", zebra_stripes=False)
+            yield SafeDataTable(id="dupe-table", cursor_type="cell", zebra_stripes=False)
             yield Label(HINT, id="dupe-hint")
 
     def refresh_data(self) -> None:
@@ -173,7 +175,10 @@ class DuplicatesScreen(WorkbenchScreen):
             status.append(f"  ·  {LABELS.get(cluster.decision, cluster.decision)}", "italic green")
         self.query_one("#dupe-status", Label).update(status)
         self.query_one("#dupe-evidence", Static).update(
-            Text("\n".join(cluster.evidence) or "No evidence given.", style="italic")
+            Text(
+                "\n".join(printable(line) for line in cluster.evidence) or "No evidence given.",
+                style="italic",
+            )
         )
         table = self.query_one("#dupe-table", DataTable)
         cursor = table.cursor_coordinate

@@ -15,6 +15,7 @@ from gomoq.tui.dialogs.ask import Confirm
 from gomoq.tui.messages import HistoryLoaded, JobFailed, RunFinished
 from gomoq.tui.screens.base import WorkbenchScreen
 from gomoq.tui.screens.plan import as_mapping, cell, run_summary
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 HIDDEN = ("finished_at", "plan")
 
@@ -49,7 +50,7 @@ class HistoryScreen(WorkbenchScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="history"):
             yield Label("Loading history…", id="history-status")
-            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield SafeDataTable(id="history-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="history-result"):
                 yield Static("", id="history-result-body")
 

@@ -30,6 +30,7 @@ from gomoq.tui.messages import (
     RunFinished,
 )
 from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
+from gomoq.tui.widgets.safe_cells import SafeDataTable
 
 
 def as_mapping(obj: Any) -> dict[str, Any]:
@@ -123,7 +124,7 @@ class PlanScreen(WorkbenchScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="plan"):
             yield Label("Building the plan…", id="plan-status")
-            yield DataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            yield SafeDataTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="plan-result"):
                 yield Static("", id="plan-result-body")
 

@@ -11,11 +11,18 @@ from collections.abc import Sequence
 import polars as pl
 from textual_fastdatatable import ArrowBackend, DataTable
 
+from gomoq.safe_text import printable_expr
+
 
 class FixedWidthBackend(ArrowBackend):
     """An `ArrowBackend` whose column content widths are given, never measured."""
 
     def __init__(self, frame: pl.DataFrame, widths: Sequence[int]) -> None:
+        # the organisation's text is shown as text: control characters as visible pictures
+        # (only rows holding one pay for it), and the table renders no markup (see below)
+        text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+        if text:
+            frame = frame.with_columns(printable_expr(pl.col(name)).alias(name) for name in text)
         super().__init__(frame.to_arrow())
         self._fixed_widths = list(widths)
 
@@ -37,7 +44,7 @@ class ArrowTable(DataTable):
         exactly (style habit 14), and a Pilot test covers searching twice.
         """
         self.backend = backend
-        backend.render_markup = True
+        backend.render_markup = False  # cells are data: `[@click=…]` in a name stays text
         self._ordered_columns = None
         self._clear_caches()
         self._update_dimensions([])
@@ -65,6 +72,7 @@ def arrow_table(
         column_widths=list(widths),
         cursor_type="row",
         show_row_labels=False,
+        render_markup=False,
         zebra_stripes=True,
         id=id,
     )
