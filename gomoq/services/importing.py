@@ -129,15 +129,15 @@ class ImportResult:
             f"{'day' if pf.options.date_order == 'dmy' else 'month'} first."
         )
         if pf.rejects.height:
-            out.append(f"Rejected {pf.rejects.height:,} rows:")
+            out.append(f"Rejected {_count(pf.rejects.height, 'row')}:")
             out += [f"  {n:,}  {printable(reason)}" for reason, n in pf.reasons().items()]
             if self.rejects_written is not None:
                 out.append(f"  (written with their reasons to {self._rejects_name()})")
         if pf.duplicates.height:
             dropped = int(pf.duplicates["dropped"].list.len().sum())
             out.append(
-                f"Duplicates in the file: {pf.duplicates.height:,} phones on several rows; "
-                f"{dropped:,} rows collapsed ({pf.options.dedupe})."
+                f"Duplicates in the file: {_count(pf.duplicates.height, 'phone')} on several "
+                f"rows; {_count(dropped, 'row')} collapsed ({pf.options.dedupe})."
             )
             for phone, kept, gone in pf.duplicates.head(5).iter_rows():
                 out.append(f"  {phone}: kept row {kept}, dropped rows {', '.join(map(str, gone))}")
@@ -146,7 +146,7 @@ class ImportResult:
         out.append(self.cache.sentence())
         s = m.summary()
         out.append(
-            f"Plan: {s['new']:,} new contacts, {s['changed']:,} to update, "
+            f"Plan: {_count(s['new'], 'new contact')}, {s['changed']:,} to update, "
             f"{s['unchanged']:,} unchanged, {s['ambiguous']:,} matching several contacts "
             "(not touched)."
         )
@@ -157,6 +157,10 @@ class ImportResult:
 
     def _rejects_name(self) -> str:
         return str(self.extra.get("rejects_path", "the rejects file"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def open_cache(profile: Profile) -> CacheInfo:

@@ -25,7 +25,6 @@ from typing import Any, Final
 
 import polars as pl
 
-from gomoq import phones
 from gomoq.api.contract import column_name
 from gomoq.sources.fields import ATTR_PREFIX, PHONE
 from gomoq.sources.reading import ROW
@@ -54,15 +53,6 @@ class Matched:
             "unchanged": self.unchanged,
             "ambiguous": self.ambiguous.height,
         }
-
-
-def live_phones(contacts: pl.LazyFrame, region: str, e164: pl.Series | None = None) -> pl.DataFrame:
-    """id, primary_phone (as stored) and phone (E.164, null when unparseable) of the cache;
-    `e164`: the phones already normalised, in the contacts' order."""
-    base = contacts.select("id", "primary_phone").collect()
-    if e164 is None:
-        e164 = phones.normalise_cached(base["primary_phone"], region)["e164"]
-    return base.with_columns(e164.alias("phone"))
 
 
 def _json_value(value: Any) -> Any:
@@ -210,7 +200,8 @@ def match_by_phone(
     *,
     only_empty: bool = False,
 ) -> Matched:
-    """Match preflight rows (ROW, phone, fields...) to live contacts (`live_phones`)."""
+    """Match preflight rows (ROW, phone, fields...) to the live contacts `live` (id,
+    primary_phone as stored, phone as E.164)."""
     holders = (
         live.filter(pl.col("phone").is_not_null())
         .group_by("phone")

@@ -103,7 +103,7 @@ def test_report_plan_and_saved_mapping(sandbox_app: Any, sandbox_key: str, tmp_p
     assert "Téléphone -> primaryPhone" in text and "Nom -> fullName" in text
     assert "1  no phone" in text
     assert "Attribute since is not defined: the plan defines it first as date." in text
-    assert "1 new contacts" in text
+    assert "Plan: 1 new contact, 0 to update" in text
     plan = Plan.load(out)
     assert [a.kind for a in plan.actions] == ["define_attribute", "create_contacts"]
     assert plan.source is not None and plan.source["preflight"]["rejected"] == 1
