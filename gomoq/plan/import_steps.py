@@ -93,10 +93,11 @@ async def run_import(engine: Engine, units: list[ActionRow]) -> None:
 
     await asyncio.gather(*(one(s) for s in batches))
     own = j.units_with_steps(run)
-    singles = [u for u in j.actions(run, states=("running", "failed")) if u.seq in own]
-    singles = [u for u in singles if u.kind == "update_contacts"]
-    if singles:
-        await engine.run_units(singles)
+    if own:  # updates by id (their stored phone is shared); reading 100,000 units costs
+        singles = [u for u in j.actions(run, states=("running", "failed")) if u.seq in own]
+        singles = [u for u in singles if u.kind == "update_contacts"]
+        if singles:
+            await engine.run_units(singles)
 
 
 # -- definitions ----------------------------------------------------------------------------
@@ -250,11 +251,14 @@ async def _prepare(engine: Engine, units: list[ActionRow]) -> None:
 # -- sending a batch ------------------------------------------------------------------------
 
 
-def _record_created(j: Journal, run: str, seq: int, contact: Mapping[str, Any]) -> None:
-    cid = str(contact["id"])
-    j.map_id(run, f"row{seq}", cid)
-    j.save_image(run, cid, {"id": cid, "_created": True})
-    j.set_after(run, cid, contact)
+def _record_created(j: Journal, run: str, created: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """Remember the contacts a batch created (for undo and the cache), two statements per
+    contact in one `executemany` each (one by one, 100,000 creates cost 35 s of writes)."""
+    if not created:
+        return
+    ids = {f"row{seq}": str(contact["id"]) for seq, contact in created}
+    j.map_ids(run, ids)
+    j.save_created(run, {str(contact["id"]): contact for _seq, contact in created})
 
 
 def _floor(sent_at: Any) -> str | None:
@@ -302,8 +306,9 @@ async def _read_back(
     j, run = engine.journal, engine.run_id
     if found:
         with j.transaction():
-            for phone, contact in found.items():
-                _record_created(j, run, int(creates[phone]["seq"]), contact)
+            _record_created(
+                j, run, [(int(creates[phone]["seq"]), contact) for phone, contact in found.items()]
+            )
             engine.finish_units([int(creates[p]["seq"]) for p in found], "done")
     return [i for i in items if not (i.get("create") and i["row"]["primaryPhone"] in found)]
 
@@ -406,8 +411,7 @@ async def _settle(engine: Engine, step: StepRow, items: list[dict[str, Any]], re
         j.mark_step(
             run, step.seq, "done", result={"created": result.created, "updated": result.updated}
         )
-        for seq, contact in created:
-            _record_created(j, run, seq, contact)
+        _record_created(j, run, created)
         j.set_afters(run, afters)
         for message, seqs in done.items():
             engine.finish_units(seqs, "done", message)

@@ -456,6 +456,24 @@ class Journal:
             (run_id, old_id, new_id),
         )
 
+    def save_created(self, run_id: str, afters: Mapping[str, Mapping[str, Any]]) -> None:
+        """Record contacts the run created: a `{"_created": true}` before-image and the
+        contact as created, in one statement per contact."""
+        now = utc_now()
+        before = _dumps({"_created": True})
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO journal_images(run_id, contact_id, image_json, after_json,"
+            " taken_at) VALUES (?,?,?,?,?)",
+            ((run_id, cid, before, _dumps(dict(a)), now) for cid, a in afters.items()),
+        )
+
+    def map_ids(self, run_id: str, pairs: Mapping[str, str]) -> None:
+        """`map_id` for many ids at once (an import's batch of created contacts)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO journal_idmap(run_id, old_id, new_id) VALUES (?,?,?)",
+            ((run_id, old, new) for old, new in pairs.items()),
+        )
+
     def id_map(self, run_id: str) -> dict[str, str]:
         """old id → new id for the contacts `run_id` re-created."""
         return {
