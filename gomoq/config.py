@@ -313,14 +313,32 @@ def save_profile(
     table["update_method"] = profile.update_method
     if profile.checks:
         table["checks"] = dict(profile.checks)
+    # Segments are the operator's work: a profile saved again without any (`gomoq demo`,
+    # `gomoq profile add` over an existing name) keeps those the file holds.
+    old = profiles.get(profile.name)
+    kept = old.get("segments") if isinstance(old, dict) else None
     if profile.segments:
         table["segments"] = dict(profile.segments)
+    elif isinstance(kept, dict) and kept:
+        table["segments"] = dict(kept)
     # Validate the table as it will be read back, so a bad value never reaches the file.
     _profile_from_table(profile.name, table, strict=False)
     profiles[profile.name] = table
     if activate or not data.get("active") or data.get("active") not in profiles:
         data["active"] = profile.name
     _write_config(data)
+
+
+def load_segments(name: str) -> dict[str, str] | None:
+    """The segments of profile `name` as the config file holds them now (None: no such
+    profile). The app reads them again on each visit: `gomoq segment add` may have run since."""
+    table = _read_config().get("profiles", {}).get(name)
+    if not isinstance(table, dict):
+        return None
+    segments = table.get("segments", {})
+    if not isinstance(segments, dict):
+        return {}
+    return {str(k): str(v) for k, v in segments.items() if isinstance(v, str)}
 
 
 def set_segments(name: str, segments: dict[str, str]) -> None:

@@ -197,3 +197,14 @@ def test_atomic_write_leaves_no_temp_files() -> None:
     for i in range(3):
         save_profile(Profile(name=f"p{i}", base_url="https://a.test/api", api_key=KEY))
     assert [p.name for p in paths.config_dir().iterdir()] == ["config.toml"]
+
+
+def test_segments_survive_saving_the_profile_again() -> None:
+    from gomoq.config import Profile, load_profile, load_segments, save_profile, set_segments
+
+    save_profile(Profile("seg", "http://127.0.0.1:9/api", "key-0123456789"))
+    set_segments("seg", {"Rabat": "city:rabat"})
+    save_profile(Profile("seg", "http://127.0.0.1:9/api", "key-0123456789"))  # as `demo` does
+    assert load_profile("seg").segments == {"Rabat": "city:rabat"}
+    set_segments("seg", {})
+    assert load_segments("seg") == {} and load_segments("nobody") is None

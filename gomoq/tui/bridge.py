@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,7 +18,7 @@ import polars as pl
 
 from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import empty_findings
-from gomoq.config import Profile
+from gomoq.config import Profile, load_segments
 from gomoq.errors import Cancelled, GomoqError
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.secrets import redact
@@ -161,12 +161,16 @@ def audiences_view(profile: Profile, source: TableSource) -> tuple[Any, list[Any
     checks = _service("gomoq.services.checks", "Audiences")
     selection_module = _service("gomoq.services.selection", "Audiences")
     selection = selection_module.selection_for(source, checks.settings_for(profile))
-    return selection, audience_rows(selection, profile.segments)
+    saved = load_segments(profile.name)  # `gomoq segment add` may have run since the start
+    return selection, audience_rows(selection, profile.segments if saved is None else saved)
 
 
 def refresh_plan(profile: Profile, selection: Any, names: Sequence[str]) -> Any:
     """The `audience refresh` plan of segments `names` (`gomoq.services.audiences`)."""
     module = _service("gomoq.services.audiences", "Audience refresh")
+    saved = load_segments(profile.name)
+    if saved is not None:
+        profile = replace(profile, segments=saved)
     plan, _states = module.refresh_plan(profile, selection, list(names))
     return plan
 

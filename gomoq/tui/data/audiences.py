@@ -77,12 +77,11 @@ def audience_rows(selection: Selection, segments: Mapping[str, str]) -> list[Aud
 
 
 def names_of(selection: Selection, ids: list[str], limit: int = PREVIEW) -> list[str]:
-    """Display names of the first `limit` contacts of `ids` (the id when nameless)."""
+    """Display names of the first `limit` contacts of `ids` (the phone when nameless)."""
     wanted = ids[:limit]
     if not wanted:
         return []
-    frame = pl.DataFrame([selection.column("id"), selection.column("full_name")]).filter(
-        pl.col("id").is_in(wanted)
-    )
-    by_id = dict(frame.iter_rows())
+    columns = [selection.column(c) for c in ("id", "full_name", "primary_phone")]
+    frame = pl.DataFrame(columns).filter(pl.col("id").is_in(wanted))
+    by_id = {i: (n or p) for i, n, p in frame.iter_rows()}
     return [str(by_id.get(i) or i) for i in wanted]

@@ -20,7 +20,8 @@ from gomoq.tui.messages import AudiencesLoaded, PlanBuilt, RunFinished
 from gomoq.tui.screens.exporting import ExportingScreen
 from gomoq.tui.widgets.safe_cells import SafeDataTable
 
-COLUMNS = ("Audience", "Type", "Members", "Segment", "Match", "Join", "Leave")
+# The segment's filter last: the counts stay in view at 80 columns.
+COLUMNS = ("Audience", "Type", "Members", "Match", "Join", "Leave", "Segment")
 
 
 def preview_text(row: AudienceRow, joiners: list[str], leavers: list[str]) -> Text:
@@ -72,6 +73,10 @@ class AudiencesScreen(ExportingScreen):
             with VerticalScroll(id="audience-preview"):
                 yield Static("", id="audience-preview-body")
 
+    def on_screen_resume(self) -> None:
+        # Segments may have been added from the command line since the last visit.
+        self.refresh_data()
+
     def refresh_data(self) -> None:
         profile, source = self.workbench.profile, self.workbench.source
         if profile is None or source is None:
@@ -95,13 +100,13 @@ class AudiencesScreen(ExportingScreen):
         table.add_columns(*COLUMNS)
         for row in self.rows:
             table.add_row(
-                printable(row.name)[:28],
+                printable(row.name)[:26],
                 row.type,
                 f"{row.members:,}",
-                printable(row.segment or "—")[:24],
                 "—" if row.matching is None else f"{row.matching:,}",
                 "—" if row.segment is None else f"{len(row.joiners):,}",
                 "—" if row.segment is None else f"{len(row.leavers):,}",
+                printable(row.segment or "—")[:40],
             )
         if self.rows:
             table.move_cursor(row=min(max(cursor, 0), len(self.rows) - 1))
