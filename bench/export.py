@@ -48,25 +48,19 @@ def prepare(n: int) -> str:
     except NoCache:
         pass
     contacts = make_contacts(n)
-    i = pl.int_range(0, n, eager=True)
-    ids = contacts.get_column("id")
-    tiers = pl.Series(["gold", "silver", "platinum", "=cmd|' /C calc'!A0"])
+    i = pl.col("i")
+    tiers = ["gold", "silver", "platinum", "=cmd|' /C calc'!A0"]  # one formula, for the guard
+    base = pl.DataFrame({"contact_id": contacts.get_column("id")}).with_row_index("i")
+    values = {
+        "customer_tier": pl.lit(pl.Series(tiers)).gather(i % 4),
+        "loyalty_points": (i * 37 % 9000).cast(pl.String),
+        "birth_date": pl.format("19{}-0{}-1{}", 50 + i % 50, 1 + i % 9, i % 10),
+        "opt_in": (i % 2 == 0).cast(pl.String),
+    }
     attributes = pl.concat(
         [
-            pl.DataFrame(
-                {"contact_id": ids, "name": "customer_tier", "value": tiers.gather(i % 4)}
-            ),
-            pl.DataFrame(
-                {"contact_id": ids, "name": "loyalty_points", "value": (i * 37 % 9000).cast(str)}
-            ),
-            pl.DataFrame(
-                {
-                    "contact_id": ids,
-                    "name": "birth_date",
-                    "value": pl.format("19{}-0{}-1{}", 50 + i % 50, 1 + i % 9, i % 10),
-                }
-            ),
-            pl.DataFrame({"contact_id": ids, "name": "opt_in", "value": (i % 2 == 0).cast(str)}),
+            base.select("contact_id", pl.lit(name).alias("name"), expr.alias("value"))
+            for name, expr in values.items()
         ]
     ).with_columns(pl.lit("string").alias("json_type"))
     write_snapshot(

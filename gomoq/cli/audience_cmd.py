@@ -14,7 +14,6 @@ import click
 
 from gomoq.cli.options import load_profile_or_exit, profile_option
 from gomoq.errors import UsageError
-from gomoq.safe_text import printable
 
 
 @click.group()
@@ -46,6 +45,7 @@ def refresh(
     output: Path,
 ) -> None:
     """Plan the changes that make each SEGMENT's static audience equal to it."""
+    from gomoq.safe_text import printable  # polars: loaded only when the command runs
     from gomoq.services.audiences import refresh_plan, segment, with_engagement
     from gomoq.services.checks import open_snapshot, settings_for
     from gomoq.services.selection import selection_for

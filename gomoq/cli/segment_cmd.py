@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from gomoq.cli.options import load_profile_or_exit, profile_option
-from gomoq.safe_text import printable
 
 if TYPE_CHECKING:
     from gomoq.services.selection import Selection
@@ -43,6 +42,7 @@ def segment() -> None:
 @click.argument("filter_text", metavar="FILTER")
 def add(profile_name: str | None, name: str, filter_text: str) -> None:
     """Add segment NAME chosen by FILTER (e.g. 'band:at-risk')."""
+    from gomoq.safe_text import printable  # polars: loaded only when the command runs
     from gomoq.services.audiences import add_segment
 
     profile = load_profile_or_exit(profile_name)
@@ -59,6 +59,8 @@ def add(profile_name: str | None, name: str, filter_text: str) -> None:
 @profile_option
 def list_(profile_name: str | None) -> None:
     """The segments: name, then filter (tab-separated)."""
+    from gomoq.safe_text import printable  # polars: loaded only when the command runs
+
     profile = load_profile_or_exit(profile_name)
     if not profile.segments:
         click.echo("No segments yet: `gomoq segment add NAME FILTER`.", err=True)
@@ -71,6 +73,7 @@ def list_(profile_name: str | None) -> None:
 @click.argument("name")
 def remove(profile_name: str | None, name: str) -> None:
     """Remove segment NAME (its audience stays in Gomobile)."""
+    from gomoq.safe_text import printable  # polars: loaded only when the command runs
     from gomoq.services.audiences import remove_segment
 
     remove_segment(load_profile_or_exit(profile_name), name)
@@ -82,6 +85,7 @@ def remove(profile_name: str | None, name: str) -> None:
 @click.argument("name")
 def show(profile_name: str | None, name: str) -> None:
     """Segment NAME: its filter, how many contacts match now, and its audience."""
+    from gomoq.safe_text import printable  # polars: loaded only when the command runs
     from gomoq.services.audiences import audience_state, segment
 
     profile = load_profile_or_exit(profile_name)
