@@ -39,6 +39,7 @@ from gomoq.plan.model import (
     UpdateContactsAction,
     action_to_dict,
 )
+from gomoq.plan.runlock import run_lock
 from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, undo_units
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.services.checks import open_snapshot, run_checks_on, settings_for
@@ -233,26 +234,28 @@ def apply(
     units = expand(plan)
     if dry_run:
         return RunResult("(dry run)", "apply", "dry-run", pending=len(units), dry_run=True)
-    journal = _journal()
-    with journal.transaction():  # a run is recorded with all its units, or not at all
-        run_id = journal.new_run(
-            profile.name,
-            "apply",
-            plan.to_dict(),
-            plan_path=None if plan_path is None else str(plan_path),
-            options={"attributes_update": attributes_update},
+    with run_lock(profile.name, "an apply") as announce:
+        journal = _journal()
+        with journal.transaction():  # a run is recorded with all its units, or not at all
+            run_id = journal.new_run(
+                profile.name,
+                "apply",
+                plan.to_dict(),
+                plan_path=None if plan_path is None else str(plan_path),
+                options={"attributes_update": attributes_update},
+            )
+            journal.add_actions(run_id, units)
+        announce(run_id)
+        return asyncio.run(
+            _drive(
+                profile,
+                journal,
+                run_id,
+                progress=progress,
+                should_cancel=should_cancel,
+                concurrency=concurrency,
+            )
         )
-        journal.add_actions(run_id, units)
-    return asyncio.run(
-        _drive(
-            profile,
-            journal,
-            run_id,
-            progress=progress,
-            should_cancel=should_cancel,
-            concurrency=concurrency,
-        )
-    )
 
 
 def resume(
@@ -266,17 +269,19 @@ def resume(
     """Finish an interrupted apply or undo run: confirmed steps are never re-sent."""
     journal = _journal()
     _own_run(journal, profile, run_id)  # exists and belongs to this profile
-    journal.set_run_state(run_id, "running")
-    return asyncio.run(
-        _drive(
-            profile,
-            journal,
-            run_id,
-            progress=progress,
-            should_cancel=should_cancel,
-            concurrency=concurrency,
+    with run_lock(profile.name, "a resume") as announce:
+        announce(run_id)
+        journal.set_run_state(run_id, "running")
+        return asyncio.run(
+            _drive(
+                profile,
+                journal,
+                run_id,
+                progress=progress,
+                should_cancel=should_cancel,
+                concurrency=concurrency,
+            )
         )
-    )
 
 
 def undo(
@@ -289,6 +294,21 @@ def undo(
     concurrency: int = 16,
 ) -> RunResult:
     """Reverse an applied run from its before-images, as a new journaled run."""
+    if not dry_run:
+        with run_lock(profile.name, "an undo") as announce:
+            return _undo(profile, run_id, False, progress, should_cancel, concurrency, announce)
+    return _undo(profile, run_id, True, progress, should_cancel, concurrency, None)
+
+
+def _undo(
+    profile: Profile,
+    run_id: str,
+    dry_run: bool,
+    progress: ProgressFn | None,
+    should_cancel: CancelFn | None,
+    concurrency: int,
+    announce: Any,
+) -> RunResult:
     journal = _journal()
     run = _own_run(journal, profile, run_id)
     done_undo = [
@@ -322,6 +342,7 @@ def undo(
             profile.name, "undo", {"undo_of": run_id}, undo_of=run_id, options=options
         )
         journal.add_actions(undo_id, units)
+    announce(undo_id)
     return asyncio.run(
         _drive(
             profile,

@@ -139,3 +139,25 @@ def test_cache_after_undo_under_lost_answers_holds_recreated(
     assert _cached_ids() == _live_ids(server)
     for cid in unrestorable:
         assert any(cid in m and "refused to restore" in m for m in undone.messages), cid
+
+
+def test_one_run_per_profile_at_a_time(profile: Profile, server: Server) -> None:
+    """Issue 13 item 14: a second apply, resume or undo while a run holds the profile is
+    refused with a sentence naming the other run; nothing is sent or journaled."""
+    from gomoq.plan.runlock import RunLocked, run_lock
+
+    ids = server.live_ids()[:2]
+    plan = Plan("test", [FlagAction("f1", tuple(ids), value="x")])
+    done = svc.apply(profile, plan)
+    with run_lock("test", "an apply") as announce:  # another terminal's run
+        announce("20260101-000000-abcd")
+        for attempt in (
+            lambda: svc.apply(profile, plan),
+            lambda: svc.resume(profile, done.run_id),
+            lambda: svc.undo(profile, done.run_id),
+        ):
+            with pytest.raises(RunLocked, match="run 20260101-000000-abcd .* another terminal"):
+                attempt()
+    assert len(svc.history(profile)) == 1
+    assert all(server.contact(c)["custom_attributes"]["dq_flag"] == "x" for c in ids)
+    assert svc.undo(profile, done.run_id).ok  # the lock is free again
