@@ -12,6 +12,7 @@ import logging
 import sys
 import traceback
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from gomoq.cli.extras import SANDBOX_MISSING, sandbox_installed
 from gomoq.config import Profile
 from gomoq.errors import GomoqError
 from gomoq.secrets import redact
+
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # name -> "module:attribute", imported only when the command is used.
 COMMANDS: dict[str, str] = {
@@ -125,18 +129,116 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Cancelled.", err=True)
         sys.exit(130)
-    except SystemExit:
+    except SystemExit as exc:
+        # click turns a write to a closed pipe into a quiet exit 1 ("findings found" for
+        # `check`), after wrapping stdout in its `_PacifyFlushWrapper` (the only trace it
+        # leaves): give it the closed pipe's own status instead
+        if exc.code == 1 and type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            _quiet_closed_pipe()
         raise
-    except BaseException as exc:  # last resort: a readable line, the traceback to the log
-        details = redact("".join(traceback.format_exception(exc)))
-        path = _write_crash_log(details)
-        where = f" Details were written to {path}." if path else ""
-        click.echo(
-            f"Error: gomoq hit an unexpected problem ({type(exc).__name__}: "
-            f"{redact(str(exc))}).{where}",
-            err=True,
-        )
-        sys.exit(1)
+    except BaseException as exc:
+        if _closed_pipe(exc):
+            _quiet_closed_pipe()
+        _last_resort(exc)
+
+
+def _last_resort(exc: BaseException) -> NoReturn:
+    """A known environment failure in one sentence, or anything else with a crash log."""
+    known = known_problem(exc)
+    if known is not None:
+        sentence, code = known
+        click.echo(f"Error: {redact(sentence)}", err=True)
+        sys.exit(code)
+    details = redact("".join(traceback.format_exception(exc)))
+    path = _write_crash_log(details)
+    where = f" Details were written to {path}." if path else ""
+    click.echo(
+        f"Error: gomoq hit an unexpected problem ({type(exc).__name__}: "
+        f"{redact(str(exc))}).{where}",
+        err=True,
+    )
+    sys.exit(1)
+
+
+# Exit codes beyond 0 (done), 1 (findings, or failures), 2 (usage/config), 3 (conflicts), 4
+# (damaged cache), 5 (another run holds the profile), 130 (cancelled) — all in the README.
+EXIT_NO_FOLDER = 6
+EXIT_DB_LOCKED = 7
+EXIT_DISK_FULL = 8
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+
+
+def _closed_pipe(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what it wraps: polars names it "Broken pipe (os error 32)") is a
+    write to a pipe whose reader has gone."""
+    import errno
+
+    if exc is None:
+        return False
+    return any(
+        isinstance(item, BrokenPipeError)
+        or getattr(item, "errno", None) == errno.EPIPE
+        or "os error 32)" in str(item)
+        for item in _chain(exc)
+    )
+
+
+def _quiet_closed_pipe() -> NoReturn:
+    """The reader went away (`gomoq check --format csv | head -1`): stop quietly, as Unix
+    tools do, with stdout pointed at /dev/null so the interpreter's last flush cannot fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_CLOSED_PIPE)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def known_problem(exc: BaseException) -> tuple[str, int] | None:
+    """One sentence and an exit code for the environment's usual failures (a missing folder,
+    a locked state database, a full disk), found anywhere in the exception's chain (polars
+    and SQLite wrap the operating system's error in their own); None for anything else."""
+    import errno
+    import sqlite3
+
+    for item in _chain(exc):
+        text = str(item)
+        lowered = text.lower()
+        number = getattr(item, "errno", None)
+        if number == errno.ENOSPC or "no space left on device" in lowered or "os error 28" in text:
+            return (
+                "The disk is full: nothing was lost (every file is written under a temporary "
+                "name and swapped in whole); free some space and run the command again.",
+                EXIT_DISK_FULL,
+            )
+        if isinstance(item, sqlite3.OperationalError) and "locked" in lowered:
+            from gomoq import paths
+
+            return (
+                f"The state database {paths.state_db_file()} is locked by another gomoq process "
+                "(a long apply or a sync): nothing was changed; run the command again when it "
+                "has finished.",
+                EXIT_DB_LOCKED,
+            )
+        if isinstance(item, FileNotFoundError) or number == errno.ENOENT or "os error 2)" in text:
+            name = getattr(item, "filename", None)
+            where = f" ({name})" if name else ""
+            return (
+                f"No such folder{where}: create it, or choose a path in an existing folder.",
+                EXIT_NO_FOLDER,
+            )
+    return None
 
 
 def _write_crash_log(details: str) -> str | None:

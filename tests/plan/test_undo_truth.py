@@ -156,7 +156,7 @@ def test_one_run_per_profile_at_a_time(profile: Profile, server: Server) -> None
             lambda: svc.resume(profile, done.run_id),
             lambda: svc.undo(profile, done.run_id),
         ):
-            with pytest.raises(RunLocked, match="run 20260101-000000-abcd .* another terminal"):
+            with pytest.raises(RunLocked, match=r"run 20260101-000000-abcd .* another terminal"):
                 attempt()
     assert len(svc.history(profile)) == 1
     assert all(server.contact(c)["custom_attributes"]["dq_flag"] == "x" for c in ids)
