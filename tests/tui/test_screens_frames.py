@@ -178,6 +178,9 @@ async def test_attribute_group_set_value(frame_app: GomoqApp, recorder: Recorder
 async def test_missing_services_are_said_in_words(frame_app: GomoqApp) -> None:
     async with frame_app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p")
+        # The Plan screen mounts after the key is handled: wait for it (it took longer than one
+        # pause on a loaded machine, and the query found no status label yet).
+        await wait_for(pilot, lambda: bool(frame_app.screen.query("#plan-status")))
         status = frame_app.screen.query_one("#plan-status", Label)
         await wait_for(pilot, lambda: "Building" not in text_of(status))
         assert "apply" in text_of(status).lower() or "plan" in text_of(status).lower()
