@@ -8,7 +8,8 @@ phone) is found from the rest: contacts sharing one of these *blocking keys* are
 - the same pair of name skeletons, in either order ("Harvey Shepherdson" / "Shepherdosn
   Harvey" share `hrv|chprdsn`... when the slip spares the skeleton);
 - the same normalised last name and first initial; the same first name and last initial (one
-  slip in the other part is then still found).
+  slip in the other part is then still found); the same first three letters of both names,
+  in either order (a slip after them is found).
 
 A key held by more than `max_block` contacts pairs nobody: on a million Moroccan contacts
 "Mohamed Alaoui" is hundreds of people, and pairing them is both quadratic and no evidence
@@ -27,11 +28,16 @@ def _keys(people: pl.DataFrame) -> pl.DataFrame:
     fs, ls = pl.col("fs"), pl.col("ls")
     lo = pl.when(fs < ls).then(fs).otherwise(ls)
     hi = pl.when(fs < ls).then(ls).otherwise(fs)
+    f3, l3 = f.str.slice(0, 3), last.str.slice(0, 3)
+    lo3 = pl.when(f3 < l3).then(f3).otherwise(l3)
+    hi3 = pl.when(f3 < l3).then(l3).otherwise(f3)
     parts = [
         people.select("r", (pl.lit("e:") + pl.col("em")).alias("key")),
         people.select("r", (pl.lit("s:") + lo + pl.lit("|") + hi).alias("key")),
         people.select("r", (pl.lit("l:") + last + pl.lit("|") + f.str.slice(0, 1)).alias("key")),
         people.select("r", (pl.lit("f:") + f + pl.lit("|") + last.str.slice(0, 1)).alias("key")),
+        # the first three letters of both names, in either order: a slip after them is found
+        people.select("r", (pl.lit("p:") + lo3 + pl.lit("|") + hi3).alias("key")),
     ]
     return pl.concat(parts).drop_nulls().unique()
 

@@ -16,7 +16,8 @@ Comparisons and their levels (`LEVELS`):
   letters, transliteration spellings — `gomoq.checks.dup_names`), `variant` (one consonant
   skeleton, "Mohammed"/"Mouhamed"; or Jaro–Winkler >= 0.95), `one_typo` (one edit, names of 3+
   letters starting alike), `two_typos` (two edits in 6+ letters, one edit to the first letter
-  of 5+, or Jaro–Winkler >= 0.9 starting alike), `partial` (one is a
+  of 5+, or Jaro–Winkler >= 0.9 starting alike), `partial` (one is a part of the other),
+  `alike` (starting alike, two edits or Jaro–Winkler >= 0.8: "Jhon" / "Jphn"), `partial` (one is a
   part of the other: "Amine" / "Mohamed Amine"), `different`, `missing`. When the crossed
   comparison (first with last) is clearly better, the names were typed swapped: the levels are
   the crossed ones, and `order` says `swapped`;
@@ -53,8 +54,8 @@ from gomoq.checks.dup_names import skeleton, spelled, tokens
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "phone": ("same", "one_edit", "other"),
-    "first_name": ("exact", "variant", "one_typo", "two_typos", "partial", "different"),
-    "last_name": ("exact", "variant", "one_typo", "two_typos", "partial", "different"),
+    "first_name": ("exact", "variant", "one_typo", "two_typos", "partial", "alike", "different"),
+    "last_name": ("exact", "variant", "one_typo", "two_typos", "partial", "alike", "different"),
     "order": ("straight", "swapped"),
     "email": ("same", "different"),
     "city": ("same", "different"),
@@ -73,7 +74,8 @@ _NAME_M = {
     "one_typo": 0.08,
     "two_typos": 0.04,
     "partial": 0.005,
-    "different": 0.045,
+    "alike": 0.02,
+    "different": 0.025,
 }
 _NAME_U = {
     "exact": 0.02,
@@ -81,7 +83,8 @@ _NAME_U = {
     "one_typo": 0.003,
     "two_typos": 0.005,
     "partial": 0.01,
-    "different": 0.96,
+    "alike": 0.02,
+    "different": 0.94,
 }
 _M_PRIOR: dict[str, dict[str, float]] = {
     "first_name": _NAME_M,
@@ -100,7 +103,15 @@ _U_PRIOR: dict[str, dict[str, float]] = {
 DIALLED_WEIGHT = 3.0
 """Fixed weight of "calls of one were dialled to the other's number" (not learnt: rare)."""
 
-_NAME_LEVEL_ORDER = ("exact", "variant", "one_typo", "two_typos", "partial", "different")
+_NAME_LEVEL_ORDER = (
+    "exact",
+    "variant",
+    "one_typo",
+    "two_typos",
+    "partial",
+    "alike",
+    "different",
+)
 
 
 @dataclass
@@ -157,7 +168,7 @@ def _name_levels(a: pl.Series, b: pl.Series, sa: pl.Series, sb: pl.Series) -> pl
     both = frame.filter(pl.col("a").is_not_null() & pl.col("b").is_not_null()).unique(["a", "b"])
     aa, bb = both["a"].to_list(), both["b"].to_list()
     jw = process.cpdist(
-        aa, bb, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.88, workers=1
+        aa, bb, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.8, workers=1
     )
     # Damerau-Levenshtein (a swap of two letters is one edit), cut at 3: beyond, "different".
     osa = process.cpdist(aa, bb, scorer=DamerauLevenshtein.distance, score_cutoff=3, workers=1)
@@ -197,6 +208,9 @@ def _name_levels(a: pl.Series, b: pl.Series, sa: pl.Series, sb: pl.Series) -> pl
         .then(pl.lit("two_typos"))
         .when(part)
         .then(pl.lit("partial"))
+        # Heavily mistyped ("Jhon" / "Jphn"): weak evidence, but not two different names.
+        .when(same_start & ((edits <= 2) | (pl.col("jw") >= 0.8)))
+        .then(pl.lit("alike"))
         .otherwise(pl.lit("different"))
     )
     both = both.with_columns(level.alias("level")).select("a", "b", "level")

@@ -113,6 +113,7 @@ _LEVEL_WORDS = {
     "one_typo": "one typo apart",
     "two_typos": "two typos apart",
     "partial": "one part of the other",
+    "alike": "alike (heavily mistyped?)",
     "different": "different",
     MISSING: "missing on one side",
 }

@@ -296,14 +296,16 @@ def find(
         return empty_findings()
     scored = _score(pairs, people, calls, cfg)
     # Two people on one number (a household, a desk): both first names given and different,
-    # or a low probability, and no shared email. Never merged, directly or through others.
-    two_firsts = pl.col("first_name_lv") == "different"
-    different = (
-        (pl.col("edit") == "same")
-        & (two_firsts | (pl.col("probability") < cfg.different_person_below))
-        & (pl.col("email_lv") != "same")
+    # or a low probability, and no shared email: reported as a shared number. The first
+    # kind are known to be two people: never put in one cluster, even through others.
+    two_firsts = (pl.col("first_name_lv") == "different") & (pl.col("email_lv") != "same")
+    different = (pl.col("edit") == "same") & (
+        two_firsts
+        | ((pl.col("probability") < cfg.different_person_below) & (pl.col("email_lv") != "same"))
     )
-    scored = scored.with_columns(different.alias("_different"))
+    scored = scored.with_columns(
+        different.alias("_different"), (two_firsts & (pl.col("edit") == "same")).alias("_apart")
+    )
     rows: list[dict[str, object]] = []
     rows += _shared_numbers(scored.filter("_different"), people)
     rows += crowded
@@ -526,8 +528,13 @@ def _clusters(
         a, b = str(e["id_a"]), str(e["id_b"])
         # Not already inside one strong cluster, and not between a person and someone known
         # to be another person (the sharer of a number one of the person's entries holds).
-        if groups_of.root(a) != groups_of.root(b) and not groups_of.apart(a, b):
-            groups.setdefault(f"{a}+{b}", []).append(e)
+        # The review is of both sides' whole clusters: the other entries of each person are
+        # the same question ("is this contact also Yasmine, whom we hold three times?").
+        ra, rb = groups_of.root(a), groups_of.root(b)
+        if ra != rb and not groups_of.apart(a, b):
+            sides = groups.get(ra, []) + groups.get(rb, [])
+            key = f"{a}+{b}"
+            groups[key] = [e, *sides] if len(sides) < cfg.max_cluster else [e]
     member_ids = {str(e[k]) for e in edges for k in ("id_a", "id_b")}
     by_id = {r["id"]: r for r in people.filter(pl.col("id").is_in(list(member_ids))).to_dicts()}
     rows: list[dict[str, object]] = []
