@@ -23,23 +23,38 @@ import polars as pl
 
 
 def _keys(people: pl.DataFrame) -> pl.DataFrame:
-    """`r`, `key`: every blocking key of every contact (`r`: its row)."""
-    f, last = pl.col("fn"), pl.col("ln")
-    fs, ls = pl.col("fs"), pl.col("ls")
-    lo = pl.when(fs < ls).then(fs).otherwise(ls)
-    hi = pl.when(fs < ls).then(ls).otherwise(fs)
-    f3, l3 = f.str.slice(0, 3), last.str.slice(0, 3)
-    lo3 = pl.when(f3 < l3).then(f3).otherwise(l3)
-    hi3 = pl.when(f3 < l3).then(l3).otherwise(f3)
-    parts = [
-        people.select("r", (pl.lit("e:") + pl.col("em")).alias("key")),
-        people.select("r", (pl.lit("s:") + lo + pl.lit("|") + hi).alias("key")),
-        people.select("r", (pl.lit("l:") + last + pl.lit("|") + f.str.slice(0, 1)).alias("key")),
-        people.select("r", (pl.lit("f:") + f + pl.lit("|") + last.str.slice(0, 1)).alias("key")),
-        # the first three letters of both names, in either order: a slip after them is found
-        people.select("r", (pl.lit("p:") + lo3 + pl.lit("|") + hi3).alias("key")),
+    """`r`, `key`: every blocking key of every contact (`r`: its row), as 64-bit hashes
+    (hashing a million names once is far cheaper than building and grouping key strings)."""
+    h = {c: pl.col(c).hash(seed=7) for c in ("fn", "ln", "fs", "ls", "em")}
+    f3, l3 = pl.col("fn").str.slice(0, 3).hash(seed=7), pl.col("ln").str.slice(0, 3).hash(seed=7)
+    f1, l1 = pl.col("fn").str.slice(0, 1).hash(seed=7), pl.col("ln").str.slice(0, 1).hash(seed=7)
+
+    def either_order(a: pl.Expr, b: pl.Expr, kind: int) -> pl.Expr:
+        lo, hi = pl.min_horizontal(a, b), pl.max_horizontal(a, b)
+        return pl.struct(
+            pl.lit(kind, dtype=pl.UInt64).alias("k"), lo.alias("a"), hi.alias("b")
+        ).hash(seed=11)
+
+    def pair(a: pl.Expr, b: pl.Expr, kind: int) -> pl.Expr:
+        return pl.struct(pl.lit(kind, dtype=pl.UInt64).alias("k"), a.alias("a"), b.alias("b")).hash(
+            seed=11
+        )
+
+    # A key of a missing part is no key: nulls are dropped before hashing them together.
+    def given(*cols: str) -> pl.Expr:
+        return pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
+
+    keys = [
+        (given("em"), h["em"]),
+        (given("fs", "ls"), either_order(h["fs"], h["ls"], 1)),
+        (given("ln", "fn"), pair(h["ln"], f1, 2)),
+        (given("fn", "ln"), pair(h["fn"], l1, 3)),
+        (given("fn", "ln"), either_order(f3, l3, 4)),
     ]
-    return pl.concat(parts).drop_nulls().unique()
+    small = people.select(
+        "r", *(pl.when(ok).then(k).alias(f"k{i}") for i, (ok, k) in enumerate(keys))
+    )
+    return small.unpivot(index="r", value_name="key").drop("variable").drop_nulls()
 
 
 def blocked_pairs(people: pl.DataFrame, max_block: int) -> pl.DataFrame:
@@ -49,8 +64,10 @@ def blocked_pairs(people: pl.DataFrame, max_block: int) -> pl.DataFrame:
     `people` has `r`, `num`, `fn`, `ln` (normalised first and last names), `fs`, `ls` (their
     skeletons) and `em` (the normalised email)."""
     keys = _keys(people)
-    sizes = keys.group_by("key").agg(pl.len().alias("n"))
-    small = keys.join(sizes.filter(pl.col("n").is_between(2, max_block)), on="key", how="semi")
+    # Sorted by key, a block's rows are adjacent: its size is one `over` away, and the
+    # million single-holder keys drop out before any join.
+    size = pl.len().over("key")
+    small = keys.filter(size.is_between(2, max_block))
     pairs = (
         small.join(small, on="key", suffix="_b")
         .filter(pl.col("r") < pl.col("r_b"))

@@ -131,7 +131,8 @@ def _contact_pairs(
     """Candidate contact pairs as rows of `people`, `r_a` and `r_b` (the one with the smaller
     id first), with `edit` (`same` for one number); contacts on a `crowded` number are not
     paired."""
-    small = people.join(crowded, on="num", how="anti").select("r", "id", "num")
+    # Narrow before joining: `people` carries a dozen columns a million rows long.
+    small = people.select("r", "id", "num").join(crowded, on="num", how="anti")
     exact = (
         small.join(small, on="num", suffix="_b")
         .filter(pl.col("id") < pl.col("id_b"))
@@ -271,7 +272,8 @@ def _other_pairs(
 ) -> pl.DataFrame:
     """Pairs under different numbers from the name and email keys (`dup_blocking`), as
     `r_a`, `r_b` in id order with `edit` = `other`."""
-    small = people.join(crowded, on="num", how="anti")
+    cols = ("r", "num", "fn", "ln", "fs", "ls", "em")
+    small = people.select(cols).join(crowded.select("num"), on="num", how="anti")
     blocked = blocked_pairs(small, cfg.max_name_block)
     ids = people["id"]
     swap = ids.gather(blocked["r_a"]) > ids.gather(blocked["r_b"])
