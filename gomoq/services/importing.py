@@ -9,14 +9,16 @@ preflight, the matches and the words of the report. Nothing is sent: the plan go
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
-from gomoq import phones
+from gomoq import paths, phones
 from gomoq.cache.store import NoCache, Snapshot
 from gomoq.config import Profile
 from gomoq.errors import UsageError
@@ -38,6 +40,7 @@ from gomoq.sources.preflight import Preflight, PreflightOptions, run_preflight, 
 from gomoq.sources.reading import SourceTable, read_source
 
 STALE_AFTER_S = 24 * 3600
+PHONES_KEY = b"gomoq.contacts_file"
 
 
 @dataclass(frozen=True)
@@ -200,16 +203,48 @@ class Prepared:
     live: pl.DataFrame  # the cache's contacts: id, primary_phone, phone (E.164)
 
 
+def _cached_e164(profile: Profile, snap: Snapshot, raw: pl.Series, region: str) -> pl.Series:
+    """The cache's phones as E.164, in the contacts table's order, kept beside the snapshot
+    (`import-phones-REGION.parquet`, keyed by the contacts file's path, size and time): the
+    first import after a sync normalises the million stored phones, the next ones read them."""
+    contacts_file = snap.table_path("contacts")
+    try:
+        stat = contacts_file.stat()
+    except OSError:
+        return phones.normalise_cached(raw, region)["e164"]
+    key = f"{contacts_file}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    path = paths.profile_cache_dir(profile.name) / f"import-phones-{region}.parquet"
+    try:
+        if (pq.read_schema(path).metadata or {}).get(PHONES_KEY) == key:
+            kept = pl.read_parquet(path)["phone"]
+            if kept.len() == raw.len():
+                return kept
+    except (OSError, pl.exceptions.PolarsError, ValueError, KeyError):
+        pass  # absent or damaged: computed again below
+    e164 = phones.normalise_cached(raw, region)["e164"].alias("phone")
+    table = e164.to_frame().to_arrow().replace_schema_metadata({PHONES_KEY: key})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a cache that cannot be written costs time, not a failure
+    return e164
+
+
 def _phones_together(
-    table: SourceTable, column: str, snap: Snapshot, region: str
+    profile: Profile, table: SourceTable, column: str, snap: Snapshot, region: str
 ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
-    """The source's phone column and the cache's phones through `gomoq.phones` in one call
-    (one read and at most one write of the memo instead of two): (source parsed, cache E.164,
-    cache id/primary_phone)."""
+    """(the source's phone column through `gomoq.phones`, the cache's phones as E.164, the
+    cache's id/primary_phone). The source's are fresh values: parsed without the memo file,
+    whose reading costs more than it saves here."""
     source = table.read([column])[column].str.strip_chars()
     base = snap.scan("contacts").select("id", "primary_phone").collect()
-    both = phones.normalise_cached(pl.concat([source, base["primary_phone"]]), region)
-    return both.head(source.len()), both["e164"].tail(base.height), base
+    return (
+        phones.normalise(source, region),
+        _cached_e164(profile, snap, base["primary_phone"], region),
+        base,
+    )
 
 
 def prepare(
@@ -249,7 +284,9 @@ def prepare(
         )
         column = mapping.column_for("primaryPhone")
         assert column is not None  # resolve_mapping insists on one
-        parsed, e164, base = _phones_together(table, column, cache.snapshot, pf_options.region)
+        parsed, e164, base = _phones_together(
+            profile, table, column, cache.snapshot, pf_options.region
+        )
         preflight = run_preflight(table, mapping, _defs(cache.snapshot), pf_options, parsed=parsed)
         live = base.with_columns(e164.alias("phone"))
     except BaseException:

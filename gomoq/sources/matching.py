@@ -55,40 +55,36 @@ class Matched:
         }
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
+def _bodies(frame: pl.DataFrame, fields: list[str], prefix: str = NEW) -> list[dict[str, Any]]:
+    """API bodies from the `prefix` columns of every row (null = not written); one pass over
+    row tuples (a dict per row and a name lookup per cell cost 3 s per 100,000 rows)."""
+    keys = [
+        (f[len(ATTR_PREFIX) :], True) if f.startswith(ATTR_PREFIX) else (f, False) for f in fields
+    ]
+    out: list[dict[str, Any]] = []
+    for values in frame.select([prefix + f for f in fields]).iter_rows():
+        body: dict[str, Any] = {}
+        attrs: dict[str, Any] = {}
+        for (key, is_attr), value in zip(keys, values, strict=True):
+            if value is None:
+                continue
+            if is_attr:
+                attrs[key] = value
+            else:
+                body[key] = value
+        if attrs:
+            body["customAttributes"] = attrs
+        out.append(body)
+    return out
 
 
-def _body(
-    row: Mapping[str, Any],
-    fields: list[str],
-    prefix: str = NEW,
-    written: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """An API body from a row's `NEW:` columns (null = not written); with `prefix=WAS` and
-    the body `written`, the cached values of the written fields (as the cache's text)."""
-    body: dict[str, Any] = {}
-    attrs: dict[str, Any] = {}
-    wrote_attrs = (written or {}).get("customAttributes") or {}
-    for name in fields:
-        value = row.get(prefix + name)
-        if name.startswith(ATTR_PREFIX):
-            slug = name[len(ATTR_PREFIX) :]
-            if written is not None:
-                if slug in wrote_attrs:
-                    attrs[slug] = value
-            elif value is not None:
-                attrs[slug] = _json_value(value)
-        elif written is not None:
-            if name in written:
-                body[name] = value
-        elif value is not None:
-            body[name] = value
+def _was(body: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """The cached values (`before`, by field name) of the fields `body` writes."""
+    out: dict[str, Any] = {k: before.get(k) for k in body if k != "customAttributes"}
+    attrs = body.get("customAttributes")
     if attrs:
-        body["customAttributes"] = attrs
-    return body
+        out["customAttributes"] = {s: before.get(ATTR_PREFIX + s) for s in attrs}
+    return out
 
 
 def _current_attributes(attributes: pl.LazyFrame, ids: pl.Series, slugs: list[str]) -> pl.DataFrame:
@@ -173,19 +169,17 @@ def compare(
     )
     changed = out.filter(changed_any)
     written = [*fields, PHONE] if "new_phone" in joined.columns else fields
+    bodies = _bodies(changed, written)
+    was_names = [WAS + f for f in fields]
     updates = []
-    for r in changed.iter_rows(named=True):
-        body = _body(r, written)
+    for (row, cid, stored, *before), body in zip(
+        changed.select(ROW, "id", "primary_phone", *was_names).iter_rows(), bodies, strict=True
+    ):
         # what the reviewed cache held in the fields written: apply compares before writing
-        before = _body({**r, WAS + PHONE: r["primary_phone"]}, written, WAS, body)
+        cached = dict(zip(fields, before, strict=True))
+        cached[PHONE] = stored
         updates.append(
-            {
-                "row": r[ROW],
-                "contact": r["id"],
-                "phone": r["primary_phone"],
-                "set": body,
-                "was": before,
-            }
+            {"row": row, "contact": cid, "phone": stored, "set": body, "was": _was(body, cached)}
         )
     return updates, out.height - changed.height
 
@@ -203,7 +197,7 @@ def match_by_phone(
     """Match preflight rows (ROW, phone, fields...) to the live contacts `live` (id,
     primary_phone as stored, phone as E.164)."""
     holders = (
-        live.filter(pl.col("phone").is_not_null())
+        live.join(rows.select("phone").unique(), on="phone", how="semi")  # not all 1 M
         .group_by("phone")
         .agg(pl.col("id"), pl.col("primary_phone"))
     )
@@ -222,9 +216,10 @@ def match_by_phone(
         types,
         only_empty=only_empty,
     )
+    new_bodies = _bodies(new.select(*(pl.col(f).alias(NEW + f) for f in fields)), fields)
     creates = [
-        {"primaryPhone": r["phone"], **_body({NEW + k: v for k, v in r.items()}, fields)}
-        for r in new.select("phone", *fields).iter_rows(named=True)
+        {"primaryPhone": phone, **body}
+        for phone, body in zip(new["phone"].to_list(), new_bodies, strict=True)
     ]
     return Matched(
         creates=creates,
