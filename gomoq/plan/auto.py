@@ -331,6 +331,7 @@ def from_decisions(
     frame: pl.DataFrame,
     applied: Mapping[tuple[str, str], str],
     lookup: Lookup | None,
+    region: str = "MA",
 ) -> Plan:
     """A plan from every decision in `frame` (`gomoq.state.decisions.load`) not yet applied.
 
@@ -340,10 +341,12 @@ def from_decisions(
     Payload keys read: merge `survivor`, `fields` (or `field_values`), `attributes`,
     `loser_handling`; flag `attribute`, `value`, `attribute_type`; set_attribute `attribute`
     (or `field`), `value` (or `new_value`); remove_from_audiences `audiences`. Flags and fixes
-    with the same attribute and value are grouped into one action.
+    with the same attribute and value are grouped into one action; `set_phone` decisions
+    become one action rewriting each contact's cached phone to its E.164 form in `region`.
     """
     actions: list[Action] = []
     grouped: dict[tuple[str, str, str], list[str]] = {}
+    rewrite: list[str] = []  # set_phone decisions: one action for them all
     values: dict[tuple[str, str, str], tuple[Any, str]] = {}
     n = 0
     for row in frame.iter_rows(named=True):
@@ -368,6 +371,8 @@ def from_decisions(
                         loser_handling=payload.get("loser_handling", "delete"),
                     )
                 )
+        elif decision == "set_phone":
+            rewrite.extend(ids)
         elif decision == "delete":
             actions.append(DeleteAction(f"delete-{n}", tuple(ids)))
         elif decision == "remove_from_audiences":
@@ -401,6 +406,31 @@ def from_decisions(
             )
         else:
             actions.append(SetAttributeAction(f"fix-{i}", unique, attribute=attr, value=value))
-    all_ids = sorted({c for a in actions for c in a.contact_ids()})
-    fingerprints, _contacts = _fingerprints(lookup, all_ids)
+    all_ids = sorted({c for a in actions for c in a.contact_ids()} | set(rewrite))
+    fingerprints, contacts = _fingerprints(lookup, all_ids)
+    phones = e164_forms(contacts, dict.fromkeys(rewrite), region)
+    if phones:
+        actions.append(SetPhoneAction("normalise-1", tuple(phones), phones))
     return Plan(profile=profile, actions=actions, fingerprints=fingerprints)
+
+
+def e164_forms(
+    contacts: Mapping[str, Mapping[str, Any]], ids: Mapping[str, None], region: str
+) -> dict[str, str]:
+    """contact id → the E.164 form of its stored phone, for those of `ids` whose stored phone
+    is valid and not already E.164 (a `set_phone` decision names no phone: the number the
+    contact holds at plan time is the one rewritten)."""
+    from gomoq.phones import normalise
+
+    wanted = [cid for cid in ids if cid in contacts]
+    raws = [to_api_shape(contacts[cid]).get("primaryPhone") for cid in wanted]
+    if not wanted:
+        return {}
+    read = normalise(pl.Series(raws, dtype=pl.String), region)
+    out: dict[str, str] = {}
+    for cid, raw, e164, valid in zip(
+        wanted, raws, read["e164"].to_list(), read["valid"].to_list(), strict=True
+    ):
+        if valid and e164 and e164 != raw:
+            out[cid] = str(e164)
+    return dict(sorted(out.items()))

@@ -31,6 +31,7 @@ LABELS = {
     "delete": "delete",
     "set_attribute": "set value",
     "remove_from_audiences": "remove from audiences",
+    "set_phone": "normalise phone",
     "skip": "skipped",
 }
 """A decision as the operator reads it."""

@@ -384,7 +384,9 @@ def plan_from_decisions(profile: Profile) -> Plan:
     conn = jr.connect()
     frame = decisions.load(conn, profile.name)
     applied = auto.applied_units(conn, profile.name)
-    return auto.from_decisions(profile.name, frame, applied, cache_lookup(profile.name))
+    return auto.from_decisions(
+        profile.name, frame, applied, cache_lookup(profile.name), profile.region
+    )
 
 
 def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = None) -> Plan:

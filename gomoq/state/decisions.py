@@ -36,6 +36,7 @@ DECISIONS: Final = (
     "delete",
     "set_attribute",
     "remove_from_audiences",
+    "set_phone",  # rewrite the stored phone to its E.164 form (gomoq.plan.phone_steps)
     "skip",
 )
 

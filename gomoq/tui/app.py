@@ -35,6 +35,8 @@ SCREENS: tuple[tuple[str, str, str, str], ...] = (
     ("calls", "f", "Calls", "Call failures: contacts whose calls keep failing"),
     ("attributes", "a", "Attributes", "Attribute audit: invalid values, by value"),
     ("audiences", "g", "Audiences", "Audiences and segments: who joins, who leaves; refresh"),
+    ("phones", "t", "Phones", "Unusable numbers by reason; numbers to rewrite in E.164"),
+    ("inactivity", "i", "Inactivity", "Engagement bands; archive inactive contacts (A/B/C)"),
     ("plan", "p", "Plan", "Plan & apply: the pending decisions; apply them"),
     ("history", "h", "History", "Applied runs; undo one"),
 )
@@ -47,7 +49,9 @@ def _modes() -> dict[str, Callable[[], Screen[None]]]:
     from gomoq.tui.screens.contacts import ContactsScreen
     from gomoq.tui.screens.duplicates import DuplicatesScreen
     from gomoq.tui.screens.history import HistoryScreen
+    from gomoq.tui.screens.inactivity import InactivityScreen
     from gomoq.tui.screens.overview import OverviewScreen
+    from gomoq.tui.screens.phones import PhonesScreen
     from gomoq.tui.screens.plan import PlanScreen
 
     return {
@@ -57,6 +61,8 @@ def _modes() -> dict[str, Callable[[], Screen[None]]]:
         "calls": CallsScreen,
         "attributes": AttributesScreen,
         "audiences": AudiencesScreen,
+        "phones": PhonesScreen,
+        "inactivity": InactivityScreen,
         "plan": PlanScreen,
         "history": HistoryScreen,
     }
