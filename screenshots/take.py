@@ -102,6 +102,20 @@ async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
         await wait(pilot, lambda: len(getattr(app.screen, "recorded", [])) == 1)
         await pilot.pause(1)
 
+        await pilot.press("t")
+        await wait(
+            pilot,
+            lambda: (
+                getattr(app.screen, "rows", None) is not None
+                and "Highlight" not in text(app.screen.query_one("#phones-detail"))
+            ),
+        )
+        shot("phones")
+
+        await pilot.press("i")
+        await wait(pilot, lambda: getattr(app.screen, "rows", None) is not None)
+        shot("inactivity")
+
         await pilot.press("p")
         await wait(pilot, lambda: "Building" not in text(app.screen.query_one("#plan-status")))
         shot("plan")

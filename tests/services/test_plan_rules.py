@@ -123,3 +123,24 @@ def test_inactivity_rules_follow_the_bands(synced: Profile) -> None:
     assert set(wide.contacts) == set(at_least_60["contact_id"].to_list()) > inactive
     (only,) = svc.plan_auto(synced, ["remove-inactive-from-audiences:audiences=a1,a2"]).actions
     assert isinstance(only, RemoveFromAudiencesAction) and only.audiences == ("a1", "a2")
+
+
+def test_set_phone_decisions_become_one_rewrite(synced: Profile, sandbox_app: Any) -> None:
+    from gomoq.plan.model import SetPhoneAction
+    from gomoq.services.checks import record_decisions_on
+
+    findings = run_checks(synced).findings
+    formats = findings.filter((pl.col("check") == "phones") & (pl.col("kind") == "non_e164"))
+    picked = formats.head(3)
+    record_decisions_on(synced, findings, picked["finding_id"].to_list(), "set_phone")
+    plan = svc.plan_from_decisions(synced)
+    (action,) = [a for a in plan.actions if isinstance(a, SetPhoneAction)]
+    assert set(action.contacts) == set(picked["contact_id"].to_list())
+    for cid, phone in action.phones.items():
+        assert phone.startswith("+212") and cid in plan.fingerprints
+    result = svc.apply(synced, plan)
+    assert result.ok, result.messages
+    server = Server(sandbox_app)
+    assert {server.contact(c)["primary_phone"] for c in action.contacts} == set(
+        action.phones.values()
+    )

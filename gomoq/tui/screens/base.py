@@ -41,13 +41,17 @@ def taken_back_text(restored: dict[str, str | None], what: str) -> str:
 
 
 # Titles in the narrow line (under 110 columns): every screen still fits in 80 columns.
-SHORT_TITLES = {
-    "overview": "Over",
-    "contacts": "Cont",
-    "duplicates": "Dupl",
-    "attributes": "Attr",
+SHORT_TITLES = {  # three letters each: ten screens fit 80 columns with the current one in full
+    "overview": "Ovr",
+    "contacts": "Con",
+    "duplicates": "Dup",
+    "calls": "Cal",
+    "attributes": "Att",
     "audiences": "Aud",
-    "history": "Hist",
+    "phones": "Tel",
+    "inactivity": "Ina",
+    "plan": "Pln",
+    "history": "His",
 }
 
 

@@ -23,9 +23,10 @@ from gomoq.tui.data.phones import band_counts, band_rows, engagement_bands
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 
-ACTIONS = {
-    "delete": "A: to delete",
-    "remove_from_audiences": "B: off audiences",
+ACTIONS = {"delete": "A: delete", "remove_from_audiences": "B: off auds", "flag": "C: flagged"}
+SAID = {
+    "delete": "A: to soft-delete",
+    "remove_from_audiences": "B: out of their audiences",
     "flag": "C: is_active=false",
 }
 FLAG_PAYLOAD: dict[str, Any] = {
@@ -211,7 +212,7 @@ class InactivityScreen(WorkbenchScreen):
             bridge.record_decisions(profile, findings, ids, decision, payload=payload)
             people = f"{count} contact" + ("" if count == 1 else "s")
             return DecisionRecorded(
-                ids, decision, f"{people}: {ACTIONS[decision]} (decided; apply from Plan)"
+                ids, decision, f"{people}: {SAID[decision]} (decided; apply from Plan)"
             )
 
         self.start("decision", "Saving", work, show=False, exclusive=False)

@@ -101,7 +101,7 @@ class PhonesScreen(WorkbenchScreen):
         table = self.query_one("#phones-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("", "Reason", "Name", "Phone", "E.164", "Calls", "Decision")
+        table.add_columns("", "Reason", "Name", "Phone", "E.164", "Failed", "Decision")
         for r in rows.iter_rows(named=True):
             mark = "■" if r["key"] in self.selected else "□"
             e164 = r["e164"] or "—"
@@ -113,7 +113,7 @@ class PhonesScreen(WorkbenchScreen):
                 r["name"] or "—",
                 r["phone"] or "—",
                 e164,
-                f"{r['failures']}/{r['calls']} failed" if r["calls"] else "none",
+                f"{r['failures']}/{r['calls']} calls" if r["calls"] else "no calls",
                 ACTIONS.get(r["decision"] or "", r["decision"] or ""),
                 key=r["key"],
             )
