@@ -27,9 +27,15 @@ async def test_overview_shows_a_card_per_check(frame_app: GomoqApp) -> None:
         screen = frame_app.screen
         assert isinstance(screen, OverviewScreen)
         await wait_for(pilot, lambda: len(screen.query(".card")) == 5)
-        cards = [text_of(c) for c in screen.query(".card").results(Static)]
-        attributes = next(c for c in cards if c.startswith("Attributes"))
-        assert "6 error" in attributes.replace("      ", " ").replace("  ", " ")
+
+        def attributes_card() -> str:
+            cards = [text_of(c) for c in screen.query(".card").results(Static)]
+            card = next(c for c in cards if c.startswith("Attributes"))
+            return " ".join(card.split(" ")).replace("  ", " ")
+
+        # The cards are mounted before the checks' counts arrive: wait for the counts.
+        await wait_for(pilot, lambda: "6 error" in " ".join(attributes_card().split()))
+        attributes = attributes_card()
         assert "first sync" in attributes
         assert frame_app.events == ["snapshot", "checks"]
 
