@@ -24,6 +24,7 @@ from gomoq.plan.model import (
     SetPhoneAction,
     UpdateContactsAction,
 )
+from gomoq.safe_text import printable
 
 Lookup = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
 
@@ -102,11 +103,12 @@ def describe_plan(plan: Plan, lookup: Lookup | None = None) -> list[DiffRow]:
 
 
 def _short(row: Mapping[str, Any]) -> str:
-    """A new contact in one line: its phone, then its other values."""
+    """A new contact in one line: its phone, then its other values (control characters shown
+    as pictures: the values come from someone else's file)."""
     values = [str(row.get("primaryPhone"))]
     values += [str(v) for k, v in row.items() if k not in ("primaryPhone", "customAttributes")]
     values += [f"{k}={v}" for k, v in (row.get("customAttributes") or {}).items()]
-    return ", ".join(values)
+    return printable(", ".join(values))
 
 
 def _update_rows(
