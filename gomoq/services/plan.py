@@ -44,6 +44,7 @@ from gomoq.plan.undo import UNRECORDED, prepare_restore, prepare_unrecorded, und
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.services.checks import open_snapshot, run_checks_on, settings_for
 from gomoq.services.decisions import release_run, release_sentence
+from gomoq.services.demo import require_demo_running
 from gomoq.state import decisions
 
 __all__ = [
@@ -234,6 +235,7 @@ def apply(
     units = expand(plan)
     if dry_run:
         return RunResult("(dry run)", "apply", "dry-run", pending=len(units), dry_run=True)
+    require_demo_running(profile)  # said at once, not after ~20 s of retries
     with run_lock(profile.name, "an apply") as announce:
         journal = _journal()
         with journal.transaction():  # a run is recorded with all its units, or not at all
@@ -267,6 +269,7 @@ def resume(
     concurrency: int = 16,
 ) -> RunResult:
     """Finish an interrupted apply or undo run: confirmed steps are never re-sent."""
+    require_demo_running(profile)  # said at once, not after ~20 s of retries
     journal = _journal()
     _own_run(journal, profile, run_id)  # exists and belongs to this profile
     with run_lock(profile.name, "a resume") as announce:
@@ -295,6 +298,7 @@ def undo(
 ) -> RunResult:
     """Reverse an applied run from its before-images, as a new journaled run."""
     if not dry_run:
+        require_demo_running(profile)  # said at once, not after ~20 s of retries
         with run_lock(profile.name, "an undo") as announce:
             return _undo(profile, run_id, False, progress, should_cancel, concurrency, announce)
     return _undo(profile, run_id, True, progress, should_cancel, concurrency, None)

@@ -31,6 +31,7 @@ from gomoq.cache.work import WorkFolder, sync_lock
 from gomoq.config import Profile
 from gomoq.errors import Cancelled, UsageError
 from gomoq.progress import CancelFn, ProgressFn, check_cancel, format_duration, no_progress
+from gomoq.services.demo import require_demo_running
 
 T = TypeVar("T")
 
@@ -157,6 +158,7 @@ def sync(
     `ApiError` subclasses for API failures, `SyncDriftError` when the server never settles.
     """
     groups = parse_only(only) or set(GROUPS)
+    require_demo_running(profile)  # at once, not after ~20 s of connection retries
     with sync_lock(profile.name):
         return asyncio.run(
             _until_cancelled(

@@ -186,6 +186,7 @@ class GomoqApp(App[str | None]):
         start_job(self, "checks", work)
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.sub_title = ""  # the progress of the checks is over: no stale "checks 5/5"
         self.checks_running = False
         self.findings = message.findings
         self.findings_problem = message.problem
@@ -194,6 +195,7 @@ class GomoqApp(App[str | None]):
         self.data_version += 1
 
     def on_job_failed(self, message: JobFailed) -> None:
+        self.sub_title = ""
         if message.job == "checks":
             self.checks_running = False
             self.findings_problem = message.text

@@ -127,6 +127,13 @@ def build_plan(profile: Profile) -> tuple[Any, list[Any]]:
     return plan, list(module.describe(plan))
 
 
+def count_changes(plan: Any) -> int:
+    """The units of work an apply of `plan` reports ("5 changes done"): one per merge, one per
+    contact of every other action. Pure, cheap: callable from a handler."""
+    module = _service("gomoq.services.plan", "Apply")
+    return len(module.expand(plan))
+
+
 def apply_plan(profile: Profile, plan: Any, progress: ProgressFn, should_cancel: CancelFn) -> Any:
     """Apply `plan` through the API and return the services' `RunResult`."""
     module = _service("gomoq.services.plan", "Apply")

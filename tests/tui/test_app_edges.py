@@ -82,10 +82,15 @@ async def test_escape_cancels_a_running_sync(
         await pilot.press("s")
         await wait_for(pilot, started.is_set)
         assert "sync" in screen.running
+        frame_app.clear_notifications()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: screen.last_error is not None)
-        assert screen.last_error == "Cancelled; nothing was left half-done."
-        assert not screen.running
+        await wait_for(pilot, lambda: not screen.running)
+        await pilot.pause(0.1)
+        # a clean cancel is said once, as information, never as "sync failed" (issue 15)
+        said = [n for n in frame_app._notifications if "ancel" in n.message]
+        assert [n.severity for n in said if n.message.startswith("Sync")] == ["information"]
+        assert all("failed" not in n.title for n in frame_app._notifications)
+        assert screen.last_error is None
 
 
 async def test_every_screen_is_reachable_from_the_command_palette(frame_app: GomoqApp) -> None:

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from gomoq.errors import Cancelled
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.jobs import JobFn, start_job
@@ -163,6 +164,11 @@ class WorkbenchScreen(Screen[None]):
         self.query_one(JobBar).step(text, message.done, message.total)
 
     def on_job_failed(self, message: JobFailed) -> None:
+        # Said once, here: the message must not bubble on to the app, which would say it again.
+        message.stop()
         self.finish(message.job)
+        if isinstance(message.error, Cancelled):  # a clean cancel is not a failure
+            self.notify(f"{message.job.capitalize()} cancelled; nothing was left half-done.")
+            return
         self.last_error = message.text
         self.notify(message.text, title=f"{message.job} failed", severity="error", timeout=10)

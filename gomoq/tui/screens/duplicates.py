@@ -203,9 +203,17 @@ class DuplicatesScreen(WorkbenchScreen):
 
     def action_survivor(self, index: int) -> None:
         """Choose which member survives the merge."""
-        if self.view is not None and index < len(self.view.member_ids):
-            self.survivor = index
-            self.render_cluster()
+        if self.view is None:
+            return
+        if index >= len(self.view.member_ids):  # said, not silently ignored
+            self.notify(
+                f"This cluster has {len(self.view.member_ids)} members: "
+                f"1-{len(self.view.member_ids)} choose the survivor.",
+                timeout=3,
+            )
+            return
+        self.survivor = index
+        self.render_cluster()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         """Enter on a member's cell: keep that member's value for that field."""

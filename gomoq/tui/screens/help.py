@@ -33,6 +33,7 @@ def bindings_table() -> Table:
             if isinstance(b, Binding) and b.action.startswith("survivor("):
                 if b.key == "1":
                     table.add_row("1-9", "Choose the surviving member", where)
+                    table.add_row("Enter", "On a member's cell: keep that value", where)
             elif isinstance(b, Binding):
                 table.add_row(b.key_display or b.key, b.description or b.action, where)
 

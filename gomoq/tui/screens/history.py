@@ -20,6 +20,19 @@ from gomoq.tui.widgets.safe_cells import SafeDataTable
 HIDDEN = ("finished_at", "plan")
 
 
+def cannot_undo(run: dict[str, Any], runs: list[dict[str, Any]]) -> str | None:
+    """Why `run` cannot be undone from here (one sentence), or None when it can."""
+    run_id = str(run.get("run_id") or run.get("id"))
+    if run.get("kind") != "apply":
+        return f"Run {run_id} is an undo: apply its plan again instead of undoing it."
+    if run.get("state") in ("running", "cancelled"):
+        return f"Run {run_id} is unfinished: `gomoq apply --resume {run_id}` first, then undo it."
+    done = [r for r in runs if r.get("undo_of") == run_id and r.get("state") != "cancelled"]
+    if done:
+        return f"Run {run_id} was already undone by run {done[0].get('run_id')}."
+    return None
+
+
 def run_row(run: dict[str, Any]) -> dict[str, Any]:
     """A run as the list shows it: times to the minute, internal columns left out."""
     out: dict[str, Any] = {}
@@ -100,6 +113,10 @@ class HistoryScreen(WorkbenchScreen):
             return
         run = as_mapping(self.runs[table.cursor_row])
         run_id = str(run.get("run_id") or run.get("id"))
+        why_not = cannot_undo(run, [as_mapping(r) for r in self.runs])
+        if why_not:  # said before any dialog: never offer what cannot be done
+            self.notify(why_not, severity="warning", timeout=6)
+            return
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -115,7 +132,9 @@ class HistoryScreen(WorkbenchScreen):
         question = (
             f"Undo run {run_id} ({run.get('kind')}, {run.get('state')})?\n\nEvery change it "
             "made is put back as it was; a contact changed since then is reported as a "
-            "conflict and left alone."
+            "conflict and left alone. Deleted contacts are re-created: the API has no restore, "
+            "so they come back with new ids, and their call history stays with the old ids. "
+            "The decisions behind the run are taken back (open again)."
         )
         self.app.push_screen(Confirm(question, "Undo"), confirmed)
 

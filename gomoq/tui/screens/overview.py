@@ -51,21 +51,30 @@ WHERE = {
 }
 
 
-def card_text(card: CheckCard) -> Text:
-    """A card's body: counts by severity, change since the previous sync, where to go."""
+def card_text(card: CheckCard, running: bool = False) -> Text:
+    """A card's body: counts by severity, change since the previous sync, where to go.
+
+    While the checks run the counts are not known yet: "…", never a misleading 0. The change
+    line is short ("+13 vs last") so that it fits a card at 80 columns without wrapping.
+    """
     text = Text()
     text.append(card.check.replace("_", " ").title() + "\n", style="bold")
     for severity in SEVERITIES:
         n = card.counts.get(severity, 0)
-        text.append(f"{n:>7,} ", style=SEVERITY_STYLE[severity] if n else "dim")
+        if running:
+            text.append(f"{'…':>7} ", style="dim")
+        else:
+            text.append(f"{n:>7,} ", style=SEVERITY_STYLE[severity] if n else "dim")
         text.append(f"{severity}\n", style="dim")
     change = card.change()
-    if change is None:
+    if running:
+        text.append("checking…", style="dim")
+    elif change is None:
         text.append("first sync", style="dim")
     elif change == 0:
-        text.append("= since last sync", style="dim")
+        text.append("= vs last sync", style="dim")
     else:
-        text.append(f"{change:+,} since last sync", style="red" if change > 0 else "green")
+        text.append(f"{change:+,} vs last", style="red" if change > 0 else "green")
     text.append(f"\n{WHERE.get(card.check, '')}", style="dim italic")
     return text
 
@@ -137,7 +146,8 @@ class OverviewScreen(WorkbenchScreen):
         self.finish("overview")
         grid = self.query_one("#cards", Grid)
         grid.remove_children()
-        grid.mount_all(Static(card_text(c), classes="card") for c in message.cards)
+        running = self.workbench.checks_running
+        grid.mount_all(Static(card_text(c, running), classes="card") for c in message.cards)
         self.query_one("#trend", Static).update(trend_text(message.trend))
         self.query_one("#outcomes", Static).update(outcome_bars(message.outcomes))
 

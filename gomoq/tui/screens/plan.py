@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -65,7 +66,8 @@ NICE = {"action_id": "action", "contact_id": "contact"}
 
 
 def contact_names(source: TableSource | None, rows: list[Any]) -> dict[str, str]:
-    """Names of the contacts a plan touches, from the snapshot (ids stay when unknown)."""
+    """Names of the contacts a plan touches and of every audience, from the snapshot (ids stay
+    when unknown): the Plan shows audiences by name, as Contacts does."""
     ids = sorted({str(as_mapping(r).get("contact_id")) for r in rows})
     if source is None or not ids:
         return {}
@@ -75,7 +77,18 @@ def contact_names(source: TableSource | None, rows: list[Any]) -> dict[str, str]
         .select("id", pl.coalesce("full_name", "primary_phone").alias("name"))
         .collect()
     )
-    return {str(i): str(n) for i, n in frame.iter_rows() if n}
+    audiences = source.scan("audiences").select("id", "name").collect()
+    return {str(i): str(n) for i, n in [*frame.iter_rows(), *audiences.iter_rows()] if n}
+
+
+_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def with_names(value: Any, names: dict[str, str]) -> Any:
+    """`value` with every known id in it (a text listing audience ids) replaced by its name."""
+    if not isinstance(value, str) or not names:
+        return value
+    return _ID.sub(lambda m: names.get(m.group(0), m.group(0)), value)
 
 
 def run_summary(result: Any) -> Text:
@@ -248,6 +261,9 @@ class PlanScreen(WorkbenchScreen):
             if "contact_id" in values:
                 cid = str(values["contact_id"])
                 values["contact_id"] = names.get(cid) or cid[:8] + "…"
+            if values.get("field") == "audiences":
+                for side in ("before", "after"):
+                    values[side] = with_names(values.get(side), names)
             table.add_row(*(cell(v) for v in values.values()))
         status = f"{actions} action(s), {len(pending)} change(s) to make"
         if in_place:
@@ -283,8 +299,11 @@ class PlanScreen(WorkbenchScreen):
             self.start("apply", "Applying", work, exclusive=False)
 
         count = len(getattr(plan, "actions", []) or [])
+        changes = bridge.count_changes(plan)
         question = (
-            f"Apply {count} action(s) to the organisation of profile {profile.name} "
+            f"Apply {changes} change{'' if changes == 1 else 's'} ({count} action"
+            f"{'' if count == 1 else 's'} of the plan) to the organisation of profile "
+            f"{profile.name} "
             f"({profile.base_url})?\n\nEvery step is journaled: Esc stops at a safe point, "
             "and the run can be undone later from History (h)."
         )
