@@ -37,6 +37,11 @@ def until(condition: Callable[[Any], bool]) -> Callable[[Pilot[Any]], Any]:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_for(pilot, lambda: condition(pilot.app))
+        # DataTable sizes its columns on the refresh after rows are added: let it settle, so
+        # the picture never catches a column cut to its header's width
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        await pilot.pause()
 
     return run_before
 
@@ -64,7 +69,14 @@ def test_contacts(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 @SIZES
 def test_duplicates(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     def ready(a: Any) -> bool:
-        return isinstance(a.screen, DuplicatesScreen) and a.screen.view is not None
+        s = a.screen
+        return (
+            isinstance(s, DuplicatesScreen)
+            and "checks" in a.events
+            and s.view is not None
+            and "cluster" not in s.running
+            and s.query_one("#dupe-table").row_count > 0
+        )
 
     assert snap_compare(app("duplicates"), terminal_size=size, run_before=until(ready))
 

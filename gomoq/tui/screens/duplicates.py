@@ -29,6 +29,7 @@ from gomoq.tui.data import (
     duplicate_queue,
     merge_payload,
 )
+from gomoq.tui.data.fit import clip, fit_widths
 from gomoq.tui.messages import ClusterLoaded, DecisionRecorded, DecisionsTakenBack
 from gomoq.tui.screens.base import WorkbenchScreen, taken_back_text
 from gomoq.tui.widgets.safe_cells import SafeDataTable
@@ -183,20 +184,29 @@ class DuplicatesScreen(WorkbenchScreen):
         table = self.query_one("#dupe-table", DataTable)
         cursor = table.cursor_coordinate
         table.clear(columns=True)
-        table.add_column("field", key="field")
-        for i, _member in enumerate(view.member_ids):
-            mark = " ★ survivor" if i == self.survivor else ""
-            table.add_column(f"{i + 1}{mark}", key=f"m{i}")
-        for name in view.fields:
+        headers = ["field"] + [
+            f"{i + 1}{' ★ survivor' if i == self.survivor else ''}"
+            for i in range(len(view.member_ids))
+        ]
+        grid = [[name, *(v or "—" for v in view.values[name])] for name in view.fields]
+        # sized to content, shrunk to the screen (4: padding and scrollbar); whole values are
+        # in Contacts' detail pane
+        widths = fit_widths(headers, grid, self.app.size.width - 4, minimum=10)
+        for i, header in enumerate(headers):
+            table.add_column(
+                clip(header, widths[i]), key="field" if i == 0 else f"m{i - 1}", width=widths[i]
+            )
+        for name, row in zip(view.fields, grid, strict=True):
             differs = view.differs(name)
-            cells: list[Any] = [Text(name, style="bold yellow" if differs else "dim")]
-            for i, value in enumerate(view.values[name]):
+            cells: list[Any] = [
+                Text(clip(name, widths[0]), style="bold yellow" if differs else "dim")
+            ]
+            for i, value in enumerate(row[1:]):
                 kept = self.choices.get(name, self.survivor) == i
                 style = ""
                 if differs:
                     style = "reverse" if kept and choosable(name) else "yellow"
-                shown = value if len(value) <= 38 else value[:37] + "…"
-                cells.append(Text(shown or "—", style=style))
+                cells.append(Text(clip(value, widths[i + 1]), style=style))
             table.add_row(*cells, key=name)
         if cursor.row < table.row_count:
             table.cursor_coordinate = cursor
