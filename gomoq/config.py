@@ -26,7 +26,7 @@ import ipaddress
 import os
 import tempfile
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -379,8 +379,3 @@ def remove_profile(name: str) -> None:
         else:
             data.pop("active", None)
     _write_config(data)
-
-
-def with_overrides(profile: Profile, **changes: Any) -> Profile:
-    """A copy of `profile` with some fields changed (tests, `--rate-limit` style options)."""
-    return replace(profile, **changes)

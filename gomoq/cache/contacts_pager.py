@@ -30,20 +30,23 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
 
 from gomoq.api import GomobileClient
-from gomoq.api.errors import MalformedResponse, RateLimited, ServerError, TransportError
+from gomoq.api.errors import MalformedResponse
+from gomoq.api.retry import repeat
 from gomoq.cache.convert import contacts_frame
 from gomoq.cache.work import WorkFolder
+from gomoq.cache.workers import run_workers
 from gomoq.errors import GomoqError
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
 log = logging.getLogger("gomoq.sync")
+T = TypeVar("T")
 PAGE_SIZE = 100
 CHUNK_PAGES = 10
 WORKERS = 16  # most pages in flight at once
@@ -61,52 +64,15 @@ class SyncDriftError(GomoqError):
     """The contact list kept changing during every pass of the sync."""
 
 
-T = TypeVar("T")
-RETRY_ATTEMPTS = 4
-RETRY_BASE_S = 1.0  # first wait of the sync's own retries (1, 2, 4 s)
-# A read can always be repeated; these are worth repeating after the client's own retries
-# gave up (a long 429 storm, a server down for a minute, a garbled 200 body).
-READ_ERRORS: tuple[type[BaseException], ...] = (
-    MalformedResponse,
-    RateLimited,
-    ServerError,
-    TransportError,
-)
+# A garbled answer to a read: the client cannot retry it (the request succeeded), and a read may
+# always be repeated, so the sync reads again (`gomoq.api.retry.repeat`). Timeouts, 429 and 5xx
+# are the client's own retries; repeating them here multiplied the sends of one read.
+READ_AGAIN: tuple[type[BaseException], ...] = (MalformedResponse,)
 
 
-async def again(
-    call: Callable[[], Awaitable[T]],
-    errors: tuple[type[BaseException], ...] = READ_ERRORS,
-    attempts: int = RETRY_ATTEMPTS,
-) -> T:
-    """`call()`, repeated on `errors` with a growing pause: for reads (idempotent, so a sync
-    may insist beyond the client's retries, rather than lose an hour's work to one storm)
-    and for starting a calls export (a POST the client will not re-send, but one a sync may
-    safely repeat: it only creates another export)."""
-    for attempt in range(attempts):
-        try:
-            return await call()
-        except errors as exc:
-            if attempt == attempts - 1:
-                raise
-            delay = RETRY_BASE_S * 2**attempt
-            log.info("%s Trying again in %.1f s.", exc, delay)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
-
-
-async def run_workers(count: int, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run `count` copies of `worker`; the first failure cancels the others and is raised
-    as itself (not as an ExceptionGroup, so callers see the `GomoqError` they expect)."""
-    try:
-        async with asyncio.TaskGroup() as tasks:
-            for _ in range(count):
-                tasks.create_task(worker())
-    except BaseExceptionGroup as group:
-        first = group.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
+async def read(call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`, a read, done again after a garbled answer (see `READ_AGAIN`)."""
+    return await repeat(call, READ_AGAIN)
 
 
 @dataclass
@@ -179,7 +145,7 @@ class ContactsPager:
             self.work.save()
 
     async def _probe(self) -> int:
-        page = await again(lambda: self.client.list_contacts(1, 1, include_custom_attributes=False))
+        page = await read(lambda: self.client.list_contacts(1, 1, include_custom_attributes=False))
         return page.meta.total
 
     async def _read_pass(self, number: int, t_start: int) -> None:
@@ -217,7 +183,7 @@ class ContactsPager:
                 except asyncio.QueueEmpty:
                     return
                 check_cancel(self.should_cancel)
-                page = await again(functools.partial(self.client.list_contacts, page_no, PAGE_SIZE))
+                page = await read(functools.partial(self.client.list_contacts, page_no, PAGE_SIZE))
                 self.pages_fetched += 1
                 if self.on_page is not None:
                     self.on_page(number, page_no)

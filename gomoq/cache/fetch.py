@@ -23,7 +23,8 @@ import polars as pl
 
 from gomoq.api import GomobileClient, Page
 from gomoq.api.errors import ApiError, MalformedResponse, ServerError, TransportError
-from gomoq.cache.contacts_pager import PAGE_SIZE, WORKERS, again, run_workers
+from gomoq.api.retry import repeat
+from gomoq.cache.contacts_pager import PAGE_SIZE, WORKERS, read
 from gomoq.cache.convert import (
     attribute_defs_frame,
     audiences_frame,
@@ -35,6 +36,7 @@ from gomoq.cache.ordered import write_parts_in_order
 from gomoq.cache.schema import empty_frame
 from gomoq.cache.store import write_table
 from gomoq.cache.work import CALL_PARTS, MEMBER_PARTS, WorkFolder
+from gomoq.cache.workers import run_workers
 from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 
 log = logging.getLogger("gomoq.sync")
@@ -42,7 +44,7 @@ NO_EXPORT = (404, 405, 501)  # statuses meaning "this API has no calls export"
 CALL_CHUNK_PAGES = 50
 
 
-class Counter:
+class PageCounter:
     """Pages fetched (for the sync's statistics) and pages to keep in flight."""
 
     def __init__(self, workers: int = WORKERS) -> None:
@@ -52,13 +54,13 @@ class Counter:
 
 async def all_pages(
     fetch: Callable[[int], Awaitable[Page]],
-    counter: Counter,
+    counter: PageCounter,
     should_cancel: CancelFn | None,
     on_page: Callable[[Page], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every row of a paged list: page 1, then the rest concurrently, rows in page order."""
     check_cancel(should_cancel)
-    first = await again(lambda: fetch(1))
+    first = await read(lambda: fetch(1))
     counter.pages += 1
     if on_page:
         on_page(first)
@@ -69,7 +71,7 @@ async def all_pages(
         while remaining:
             number = remaining.pop(0)
             check_cancel(should_cancel)
-            page = await again(functools.partial(fetch, number))
+            page = await read(functools.partial(fetch, number))
             counter.pages += 1
             pages[number] = page
             if on_page:
@@ -84,7 +86,7 @@ async def fetch_attribute_defs(
     client: GomobileClient, work: WorkFolder, progress: ProgressFn
 ) -> None:
     """The attribute definitions, in one request."""
-    frame = attribute_defs_frame(await again(client.list_attribute_defs))
+    frame = attribute_defs_frame(await read(client.list_attribute_defs))
     work.finish_table("attribute_defs", frame.unique("id", keep="last", maintain_order=True))
     progress(
         ProgressEvent("attribute_defs", frame.height, frame.height, "definitions", finished=True)
@@ -96,7 +98,7 @@ async def fetch_audiences(
     work: WorkFolder,
     progress: ProgressFn,
     should_cancel: CancelFn | None,
-    counter: Counter,
+    counter: PageCounter,
 ) -> None:
     """Audiences and their members (both tables written together, then marked done)."""
     rows = await all_pages(lambda p: client.list_audiences(p, PAGE_SIZE), counter, should_cancel)
@@ -161,7 +163,7 @@ async def fetch_calls(
     work: WorkFolder,
     progress: ProgressFn,
     should_cancel: CancelFn | None,
-    counter: Counter,
+    counter: PageCounter,
     *,
     use_export: bool = True,
 ) -> None:
@@ -204,11 +206,11 @@ async def _export_windows(client: GomobileClient, work: WorkFolder) -> list[list
     saved = work.state.get("calls_windows")
     if isinstance(saved, list) and saved:
         return saved
-    first = await again(lambda: client.list_calls(1, 1, sortOrder="asc"))
+    first = await read(lambda: client.list_calls(1, 1, sortOrder="asc"))
     windows: list[list[str | None]] = [[None, None]]
     count = math.ceil(first.meta.total / EXPORT_WINDOW_ROWS)
     if count > 1 and first.data:
-        last = await again(lambda: client.list_calls(1, 1, sortOrder="desc"))
+        last = await read(lambda: client.list_calls(1, 1, sortOrder="desc"))
         try:
             low = datetime.fromisoformat(str(first.data[0]["createdAt"]).replace("Z", "+00:00"))
             high = datetime.fromisoformat(str(last.data[0]["createdAt"]).replace("Z", "+00:00"))
@@ -242,14 +244,16 @@ async def _export_window(
         return
     check_cancel(should_cancel)
     filters = {k: v for k, v in (("from", window[0]), ("to", window[1])) if v is not None}
-    export_id = await again(
+    # A POST the client will not re-send after an unknown outcome, but one a sync may repeat:
+    # it only starts another export.
+    export_id = await repeat(
         lambda: client.start_calls_export(filters),
         (MalformedResponse, ServerError, TransportError),
     )
     progress(ProgressEvent("calls", 0, None, "calls", message=f"export window {index + 1}"))
-    await again(lambda: client.wait_calls_export(export_id))
+    await read(lambda: client.wait_calls_export(export_id))
     check_cancel(should_cancel)
-    text = await again(lambda: client.download_calls_export(export_id))
+    text = await read(lambda: client.download_calls_export(export_id))
     csv_path = work.path / f"calls-{index:04d}.csv"
     csv_path.write_text(text, encoding="utf-8")
     del text  # keep one copy at a time
@@ -264,10 +268,10 @@ async def _page_calls(
     work: WorkFolder,
     progress: ProgressFn,
     should_cancel: CancelFn | None,
-    counter: Counter,
+    counter: PageCounter,
 ) -> None:
     """`/calls` page by page (oldest first, so new calls only add pages at the end)."""
-    first = await again(lambda: client.list_calls(1, PAGE_SIZE, sortOrder="asc"))
+    first = await read(lambda: client.list_calls(1, PAGE_SIZE, sortOrder="asc"))
     counter.pages += 1
     total_pages = max(1, math.ceil(first.meta.total / PAGE_SIZE))
     parts_dir = work.parts_dir(CALL_PARTS)
@@ -289,7 +293,7 @@ async def _page_calls(
                 page = (
                     first
                     if number == 1
-                    else await again(
+                    else await read(
                         functools.partial(client.list_calls, number, PAGE_SIZE, sortOrder="asc")
                     )
                 )

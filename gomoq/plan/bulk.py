@@ -19,14 +19,12 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
-from gomoq.api import ApiError, ServerError, TransportError
+from gomoq.api import ApiError, ServerError, TransportError, retry
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint
 from gomoq.plan.host import Engine
 from gomoq.plan.journal import STEP_FINAL, ActionRow, StepRow
 from gomoq.plan.own_writes import with_attribute
-
-SEND_ATTEMPTS = 4
 
 
 async def run_bulk(engine: Engine, units: list[ActionRow]) -> None:
@@ -177,19 +175,19 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
     items = step.payload["rows"]
     j.mark_step(run, step.seq, "pending")
     result = None
-    for attempt in range(SEND_ATTEMPTS):
+    async for attempt in retry.attempts():
         try:
             result = await engine.client.upsert_contacts([i["row"] for i in items])
             break
         except (TransportError, ServerError) as exc:
             # Upsert by stored phone has the same effect when sent twice (and a row that
             # created a contact is caught below), so an unknown outcome is simply re-sent.
-            if attempt + 1 >= SEND_ATTEMPTS:
+            engine.transport_failed(exc)
+            if attempt + 1 >= retry.OPERATION_ATTEMPTS:
                 engine.finish_units(
                     [q for i in items for q in _seqs(i)], "failed", f"upsert failed: {exc}"
                 )
                 return
-            await asyncio.sleep(0.2 * (attempt + 1))
         except ApiError as exc:
             j.mark_step(run, step.seq, "failed", error=str(exc))
             engine.finish_units(
@@ -207,7 +205,9 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
     done: list[int] = []
     failed: dict[str, list[int]] = defaultdict(list)
     conflicts: dict[str, list[int]] = defaultdict(list)
-    cleanup: list[str] = []
+    cleanup: dict[
+        str, tuple[str, list[int]]
+    ] = {}  # contact created by mistake -> (row's contact, units)
     afters: dict[str, dict[str, Any]] = {}
     later: dict[int, list[st.Step]] = {}
     landed = iter(data or [])
@@ -240,25 +240,30 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
         if contact is None or str(contact.get("id")) != item["contact_id"]:
             other = None if contact is None else str(contact.get("id"))
             if contact is not None and other and _looks_created(contact, item["row"]):
-                cleanup.append(other)
-                msg = "its phone changed since review (the upsert created a contact, removed)"
-            else:
-                msg = f"its phone now belongs to contact {other}, which got the value"
+                # told once the removal is known to have worked (below)
+                cleanup[other] = (item["contact_id"], _seqs(item))
+                continue
+            msg = f"its phone now belongs to contact {other}, which got the value"
             conflicts[f"contact {item['contact_id']}: {msg}"].extend(_seqs(item))
             continue
         done.append(item["seq"])
         afters[item["contact_id"]] = contact
-    for stray in cleanup:
+    cleaned: list[str] = []
+    for stray, (cid, seqs) in cleanup.items():
         try:
             await engine.client.delete_contact(stray)
         except ApiError as exc:
-            conflicts[f"could not remove contact {stray} created by mistake: {exc}"] += []
+            msg = f"the upsert created contact {stray}, which could not be removed: {exc}"
+        else:
+            cleaned.append(stray)
+            msg = "the upsert created a contact, removed"
+        conflicts[f"contact {cid}: its phone changed since review ({msg})"] += seqs
     with j.transaction():  # the batch and its units' outcomes in one commit
         j.mark_step(
             run,
             step.seq,
             "done",
-            result={"created": result.created, "updated": result.updated, "cleaned": cleanup},
+            result={"created": result.created, "updated": result.updated, "cleaned": cleaned},
         )
         j.set_afters(run, afters)
         for seq, steps in later.items():  # group members the upsert did not reach

@@ -26,8 +26,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gomoq.api import ApiError, Conflict, GomobileClient, NotFound, ServerError, TransportError
+from gomoq.api import (
+    ApiError,
+    Conflict,
+    GomobileClient,
+    NotFound,
+    Page,
+    ServerError,
+    TransportError,
+    retry,
+)
 from gomoq.api.contract import spelled
+from gomoq.api.pages import iter_rows
 from gomoq.errors import Cancelled
 from gomoq.plan import audience_steps, phone_steps
 from gomoq.plan import steps as st
@@ -49,7 +59,6 @@ BULK_KINDS = ("flag", "set_attribute")
 LAST_KINDS = ("delete",)
 # what tells a contact we re-created from another holding the same phone
 IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
-SEND_ATTEMPTS = 4  # our own tries for POSTs whose outcome the client could not know
 MEMBER_PAGE = 100
 
 
@@ -258,27 +267,18 @@ class Engine:
 
     async def _load_memberships(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        page = 1
-        audiences: list[dict[str, Any]] = []
-        while True:
-            got = await self.client.list_audiences(page, 100)
-            audiences += got.data
-            if not got.meta.has_next_page or not got.data:
-                break
-            page += 1
+        audiences = [a async for a in iter_rows(lambda p: self.client.list_audiences(p, 100))]
         for audience in audiences:
             if str(audience.get("type", "static")) != "static":
                 continue
             aid = str(audience["id"])
-            page = 1
-            while True:
-                got = await self.client.list_audience_members(aid, page, MEMBER_PAGE)
-                for member in got.data:
-                    if str(member.get("membershipStatus", "active")) == "active":
-                        index.setdefault(str(member["id"]), []).append(aid)
-                if not got.meta.has_next_page or not got.data:
-                    break
-                page += 1
+
+            def members(page: int, aid: str = aid) -> Awaitable[Page]:
+                return self.client.list_audience_members(aid, page, MEMBER_PAGE)
+
+            async for member in iter_rows(members):
+                if str(member.get("membershipStatus", "active")) == "active":
+                    index.setdefault(str(member["id"]), []).append(aid)
         return index
 
     # -- single units ------------------------------------------------------------------------
@@ -454,21 +454,22 @@ class Engine:
                 return
         if step.kind in ("add_members", "remove_members"):
             audience_steps.resolve_audience(self, step)
-        for attempt in range(SEND_ATTEMPTS):
+        async for attempt in retry.attempts():
+            last = attempt + 1 >= retry.OPERATION_ATTEMPTS
             self.journal.mark_step(self.run_id, step.seq, "pending")
             try:
                 result = await self._send(step)
             except (TransportError, ServerError) as exc:
                 # The client gave up, or would not re-send a POST whose fate it cannot know.
-                if attempt + 1 < SEND_ATTEMPTS:
+                self.transport_failed(exc)
+                if not last:
                     found = await self._landed(step)
                     if found is not None:
                         self._confirm(step, found)
                         return
-                if attempt + 1 >= SEND_ATTEMPTS:
+                if last:
                     raise
                 log.warning("step %s: %s; checking and retrying", step.kind, exc)
-                await asyncio.sleep(0.2 * (attempt + 1))
                 continue
             self._confirm(step, result)
             return
@@ -625,6 +626,11 @@ class Engine:
         """Public for `gomoq.plan.bulk`: record a final state for many units."""
         if seqs:
             self._finish_unit(list(seqs), state, message)
+
+    def transport_failed(self, error: ApiError) -> None:
+        """Called with every transport or server failure of a step that the client gave up on
+        (bulk and import batches too): the one place to stop a run that keeps failing."""
+        log.info("run %s: %s", self.run_id, error)
 
     def final_states(self) -> tuple[str, ...]:
         """The unit states that end a unit."""

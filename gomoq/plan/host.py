@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from gomoq.api import GomobileClient
+from gomoq.api import ApiError, GomobileClient
 from gomoq.plan.cachepatch import Lookup
 from gomoq.plan.journal import ActionRow, Journal, StepRow
 from gomoq.plan.own_writes import OwnWrites
@@ -47,6 +47,9 @@ class Engine(Protocol):
 
     async def memberships(self) -> dict[str, list[str]]:
         """contact id -> static audiences it is an active member of (read once per run)."""
+
+    def transport_failed(self, error: ApiError) -> None:
+        """A request the client gave up on (transport or server error)."""
 
     def finish_units(self, seqs: Sequence[int], state: str, message: str | None = None) -> None:
         """Record a final state for many units."""

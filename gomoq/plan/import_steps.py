@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gomoq.api import ApiError, ServerError, TransportError
+from gomoq.api import ApiError, ServerError, TransportError, retry
 from gomoq.cache.convert import compact_json
 from gomoq.plan import steps as st
 from gomoq.plan.fingerprint import contact_fingerprint, to_api_shape
@@ -41,7 +41,6 @@ from gomoq.plan.model import CreateContactsAction, DefineAttributeAction, Update
 
 IMPORT_KINDS = ("define_attribute", "create_contacts", "update_contacts")
 STEP = "import_upsert"
-SEND_ATTEMPTS = 4
 CONCURRENT_BATCHES = 4
 CLOCK_MARGIN = timedelta(minutes=10)  # the server's clock may differ from ours
 READBACK_PAGE = 100
@@ -319,7 +318,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
     items: list[dict[str, Any]] = list(step.payload["rows"])
     maybe_sent = step.state == "pending"
     result = None
-    for attempt in range(SEND_ATTEMPTS):
+    async for attempt in retry.attempts():
         if maybe_sent:
             items = await _read_back(engine, step, items)
             if not items:
@@ -334,13 +333,13 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
             break
         except (TransportError, ServerError) as exc:
             maybe_sent = True
-            if attempt + 1 >= SEND_ATTEMPTS:
+            engine.transport_failed(exc)
+            if attempt + 1 >= retry.OPERATION_ATTEMPTS:
                 # stays pending: a resume reads back before it sends again
                 engine.finish_units(
                     [int(i["seq"]) for i in items], "failed", f"upsert failed: {exc}"
                 )
                 return
-            await asyncio.sleep(0.2 * (attempt + 1))
         except ApiError as exc:
             with j.transaction():
                 j.mark_step(run, step.seq, "failed", error=str(exc))

@@ -17,7 +17,7 @@ sentence (`PlanError`) and nothing is applied.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -494,11 +494,3 @@ class Plan:
             for cid in action.contact_ids():
                 seen.setdefault(cid, None)
         return list(seen)
-
-
-def unique_action_id(prefix: str, taken: Sequence[str] | set[str]) -> str:
-    """`prefix1`, `prefix2`, ... the first not in `taken`."""
-    n = 1
-    while f"{prefix}{n}" in taken:
-        n += 1
-    return f"{prefix}{n}"

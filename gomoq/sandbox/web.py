@@ -136,19 +136,6 @@ async def read_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def reject_unknown(
-    body: dict[str, Any],
-    allowed: set[str] | frozenset[str],
-    errors: FieldErrors,
-    details: FieldDetails,
-) -> None:
-    """Record "property X should not exist" for every key outside `allowed` (DOC: rejected)."""
-    for key in body:
-        if key not in allowed:
-            errors.setdefault(key, []).append(f"property {key} should not exist")
-            details.setdefault(key, []).append({"code": "whitelistValidation", "params": {}})
-
-
 def query_int(request: Request, name: str, default: int, low: int, high: int | None) -> int:
     """An integer query parameter within [low, high]; 400 otherwise."""
     raw = request.query_params.get(name)

@@ -219,7 +219,7 @@ async def _sync(
             _check_base(profile.name, org_id, groups, empty_base_ok)
         work, resumed = WorkFolder.open(profile.name, profile.base_url, org_id)
         previous_stats = dict(work.state.get("stats", {}))
-        counter = fetch.Counter(workers_for(profile.rate_limit))
+        counter = fetch.PageCounter(workers_for(profile.rate_limit))
         repairs = 0
         pager: ContactsPager | None = None
         try:
@@ -309,7 +309,7 @@ def _known_ids(profile: str, org_id: str | None) -> pl.Series | None:
 def _save_stats(
     work: WorkFolder,
     client: GomobileClient,
-    counter: fetch.Counter,
+    counter: fetch.PageCounter,
     pager: ContactsPager | None,
     previous: dict[str, Any],
     started: float,

@@ -111,7 +111,7 @@ def saved_profile(
     sandbox_app: SandboxApp, sandbox_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> Profile:
     sandbox_app.sandbox.settings.export_delay_ms = 0
-    monkeypatch.setattr("gomoq.cache.contacts_pager.RETRY_BASE_S", 0.01)
+    monkeypatch.setattr("gomoq.api.retry.READ_BASE_DELAY", 0.01)
     profile = Profile(
         name="org", base_url="http://127.0.0.1:9/api", api_key=sandbox_key, rate_limit=1000.0
     )

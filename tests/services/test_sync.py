@@ -25,7 +25,7 @@ FAST = {"backoff_base": 0.01, "backoff_cap": 0.05}
 @pytest.fixture
 def profile(sandbox_app: SandboxApp, sandbox_key: str, monkeypatch: pytest.MonkeyPatch) -> Profile:
     sandbox_app.sandbox.settings.export_delay_ms = 0
-    monkeypatch.setattr("gomoq.cache.contacts_pager.RETRY_BASE_S", 0.01)
+    monkeypatch.setattr("gomoq.api.retry.READ_BASE_DELAY", 0.01)
     return Profile(
         name="org", base_url="http://sandbox.test/api", api_key=sandbox_key, rate_limit=1000.0
     )
