@@ -403,6 +403,9 @@ class Plan:
     created_at: str = field(default_factory=now_iso)
     version: int = PLAN_VERSION
     source: dict[str, Any] | None = None  # an import's file, mapping and preflight report
+    # the organisation the plan was made for (the cache's, from GET /users/me): apply refuses
+    # before any write when the profile's key now opens another one
+    organization_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON data."""
@@ -413,6 +416,7 @@ class Plan:
             "fingerprints": dict(sorted(self.fingerprints.items())),
             "actions": [action_to_dict(a) for a in self.actions],
             **({"source": self.source} if self.source is not None else {}),
+            **({"organization_id": self.organization_id} if self.organization_id else {}),
         }
 
     def to_json(self) -> str:
@@ -457,12 +461,16 @@ class Plan:
         source = data.get("source")
         if source is not None and not isinstance(source, dict):
             raise PlanError("The plan file's source must be a JSON object.")
+        org = data.get("organization_id")
+        if org is not None and (not isinstance(org, str) or not org):
+            raise PlanError("The plan file's organization_id must be a non-empty string.")
         return cls(
             profile=profile,
             actions=actions,
             fingerprints=dict(fingerprints),
             created_at=created if isinstance(created, str) else now_iso(),
             source=source,
+            organization_id=org,
         )
 
     @classmethod

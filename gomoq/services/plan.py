@@ -213,6 +213,50 @@ async def _drive(
     return result
 
 
+def _cached_organization(profile_name: str) -> str | None:
+    """The organisation id the profile's current snapshot was synced from (None: unknown)."""
+    from gomoq.cache.store import NoCache, Snapshot
+
+    try:
+        org = Snapshot.open(profile_name, "current").manifest.get("organization_id")
+    except NoCache:
+        return None
+    return str(org) if org else None
+
+
+def _expected_organization(journal: jr.Journal, run: Any) -> str | None:
+    """The organisation a journaled run's plan was made for (an undo: its run's plan's)."""
+    plan = json.loads(run["plan_json"])
+    if run["undo_of"]:
+        original = journal.run(str(run["undo_of"]))
+        plan = json.loads(original["plan_json"]) if original is not None else {}
+    org = plan.get("organization_id") if isinstance(plan, dict) else None
+    return str(org) if org else None
+
+
+def check_organization(profile: Profile, expected: str | None) -> None:
+    """Refuse (one sentence, nothing sent) when `profile`'s key opens another organisation than
+    the one the plan was made for (`expected`; else the cache's). One `GET /users/me`."""
+    from gomoq.api import open_client
+    from gomoq.services.sync import organization_id
+
+    expected = expected or _cached_organization(profile.name)
+    if expected is None:
+        return
+
+    async def who() -> str | None:
+        async with open_client(profile) as client:
+            return organization_id(await client.me())
+
+    actual = asyncio.run(who())
+    if actual is not None and actual != expected:
+        raise PlanError(
+            f"The plan was made for organisation {expected}, but profile {profile.name}'s key "
+            f"now opens organisation {actual}: nothing was sent. Check the profile "
+            "(`gomoq profile check`), then sync and plan again."
+        )
+
+
 def apply(
     profile: Profile,
     plan: Plan,
@@ -236,6 +280,7 @@ def apply(
     if dry_run:
         return RunResult("(dry run)", "apply", "dry-run", pending=len(units), dry_run=True)
     require_demo_running(profile)  # said at once, not after ~20 s of retries
+    check_organization(profile, plan.organization_id)  # before the run is even recorded
     with run_lock(profile.name, "an apply") as announce:
         journal = _journal()
         with journal.transaction():  # a run is recorded with all its units, or not at all
@@ -271,7 +316,8 @@ def resume(
     """Finish an interrupted apply or undo run: confirmed steps are never re-sent."""
     require_demo_running(profile)  # said at once, not after ~20 s of retries
     journal = _journal()
-    _own_run(journal, profile, run_id)  # exists and belongs to this profile
+    run = _own_run(journal, profile, run_id)  # exists and belongs to this profile
+    check_organization(profile, _expected_organization(journal, run))
     with run_lock(profile.name, "a resume") as announce:
         announce(run_id)
         journal.set_run_state(run_id, "running")
@@ -315,6 +361,8 @@ def _undo(
 ) -> RunResult:
     journal = _journal()
     run = _own_run(journal, profile, run_id)
+    if not dry_run:
+        check_organization(profile, _expected_organization(journal, run))
     done_undo = [
         r
         for r in journal.runs(profile.name)
@@ -388,9 +436,11 @@ def plan_from_decisions(profile: Profile) -> Plan:
     conn = jr.connect()
     frame = decisions.load(conn, profile.name)
     applied = auto.applied_units(conn, profile.name)
-    return auto.from_decisions(
+    plan = auto.from_decisions(
         profile.name, frame, applied, cache_lookup(profile.name), profile.region
     )
+    plan.organization_id = _cached_organization(profile.name)
+    return plan
 
 
 def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = None) -> Plan:
@@ -420,6 +470,7 @@ def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = 
     made = auto.auto_plan(profile, rules, data)
     if notes is not None:
         notes.extend(data.notes)
+    made.organization_id = _cached_organization(profile.name)
     return made
 
 

@@ -28,7 +28,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     real = gomoq.api.open_client
 
     def fast(profile: Profile, **overrides: object) -> Any:
-        quick = {"backoff_base": 0.01, "backoff_cap": 0.05, "retry_after_cap": 0.05}
+        quick = {"backoff_base": 0.01, "backoff_cap": 0.05, "retry_after_cap": 1.0}
         return real(profile, **{**quick, **overrides})
 
     monkeypatch.setattr(gomoq.api, "open_client", fast)
@@ -110,6 +110,7 @@ def _live_ids(server: Server) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+@pytest.mark.slow  # the sandbox's injected 503s ask for a 1 s pause each (Retry-After)
 def test_cache_after_undo_under_lost_answers_holds_recreated(
     profile: Profile, server: Server
 ) -> None:
@@ -161,3 +162,32 @@ def test_one_run_per_profile_at_a_time(profile: Profile, server: Server) -> None
     assert len(svc.history(profile)) == 1
     assert all(server.contact(c)["custom_attributes"]["dq_flag"] == "x" for c in ids)
     assert svc.undo(profile, done.run_id).ok  # the lock is free again
+
+
+def _defs(server: Server) -> set[str]:
+    return {str(r[0]) for r in server.conn.execute("SELECT name FROM custom_attributes")}
+
+
+def test_no_write_before_the_plans_organisation_is_checked(
+    profile: Profile, server: Server
+) -> None:
+    """Issue 13 item 15: a plan made for another organisation (by its own record, or by the
+    cache it was made from) is refused before anything is written: not even the flag's
+    attribute definition is created, and no run is recorded."""
+    from gomoq.cache.store import write_snapshot
+    from gomoq.plan.model import PlanError
+
+    ids = server.live_ids()[:3]
+    assert "dq_flag" not in _defs(server)
+    plan = Plan(
+        "test", [FlagAction("f1", tuple(ids), value="x")], organization_id="another-organisation"
+    )
+    with pytest.raises(PlanError, match="made for organisation another-organisation"):
+        svc.apply(profile, plan)
+    write_snapshot("test", {}, {"organization_id": "another-organisation"})
+    with pytest.raises(PlanError, match="nothing was sent"):
+        svc.apply(profile, Plan("test", [FlagAction("f1", tuple(ids), value="x")]))
+    assert "dq_flag" not in _defs(server) and svc.history(profile) == []
+    plan = Plan("test", [FlagAction("f1", tuple(ids), value="x")])
+    plan.organization_id = str(server.app.sandbox.org["org_id"])
+    assert svc.apply(profile, plan).ok  # its own organisation: applied
