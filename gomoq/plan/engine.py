@@ -214,6 +214,7 @@ class Engine:
         self._finished = 0
         self._cancelled = False
         self.own = OwnWrites()  # what this run itself wrote (see gomoq.plan.own_writes)
+        self._phone_cache: dict[str, dict[str, Any]] = {}  # set_phone before-images (cache)
 
     # -- running ------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -226,6 +227,9 @@ class Engine:
         self._report()
         imports = [u for u in todo if u.kind in IMPORT_KINDS]
         self.own = OwnWrites.from_journal(self.journal, self.run_id)
+        rewrites = [str(u.contact_id) for u in todo if u.kind == "set_phone"]
+        if rewrites and self.cache_lookup is not None:
+            self._phone_cache = dict(self.cache_lookup(rewrites))
         bulk = [u for u in todo if u.kind in BULK_KINDS]
         single = [u for u in todo if u.kind not in BULK_KINDS and u.kind not in IMPORT_KINDS]
         if imports:  # definitions before anything writes their values
@@ -410,11 +414,15 @@ class Engine:
         if gone and unit.kind in ("delete", "remove_from_audiences", "set_phone"):
             # e.g. a contact both merged away and listed as inactive: the plan's intent is met
             raise AlreadyDone(f"contact {gone[0]} was soft-deleted earlier by this plan")
+        if unit.kind == "set_phone":
+            fast = self._phone_from_cache(str(unit.contact_id), str(unit.data["phone"]))
+            if fast is not None:
+                return {}, fast, []
         contacts = await self.read_contacts(ids)
         expect = self.own.expect({**self.fingerprints, **unit.data.get("_expect", {})})
         self.check_reviewed(contacts, expect)
         live = {cid: c for cid, c in contacts.items() if c is not None}
-        members = await self.memberships()
+        members = {} if unit.kind == "set_phone" else await self.memberships()
         images = {cid: {**c, "_memberships": list(members.get(cid, []))} for cid, c in live.items()}
         data = unit.data
         if unit.kind == "merge":
@@ -443,6 +451,18 @@ class Engine:
         if unit.kind == "set_phone":
             return images, phone_steps.set_phone_steps(cid, live[cid], str(data["phone"])), []
         raise UnitConflict(f"unknown action kind {unit.kind}")
+
+    def _phone_from_cache(self, cid: str, phone: str) -> list[st.Step] | None:
+        """A phone rewrite in one request: the reviewed version is the cache's (as for bulk
+        writes), checked against the plan's fingerprint; None when the cache cannot say (no
+        cache, contact not in it, or already written by this run: then it is read first)."""
+        image = self._phone_cache.get(cid)
+        if image is None or cid in self.own.expected:
+            return None
+        wanted = self.fingerprints.get(cid)
+        if wanted is not None and contact_fingerprint(image) != wanted:
+            raise UnitConflict(f"contact {cid} changed since review; not overwritten")
+        return phone_steps.rewrite_steps(cid, image, phone)
 
     # -- steps --------------------------------------------------------------------------------
     async def do_step(self, step: StepRow) -> None:
@@ -475,10 +495,17 @@ class Engine:
             return
 
     def _confirm(self, step: StepRow, result: Any) -> None:
+        # a phone refused as another contact's, with nothing else to send, changed nothing:
+        # the step is kept (its result names the duplicate) but there is nothing to undo
+        changed_nothing = phone_steps.duplicates_of(result) and "id" not in result
+        state = "skipped" if changed_nothing else "done"
         with self.journal.transaction():
-            self.journal.mark_step(self.run_id, step.seq, "done", result=result)
+            self.journal.mark_step(self.run_id, step.seq, state, result=result)
             p = step.payload
             if step.kind == "update" and isinstance(result, dict) and "id" in result:
+                if "before_phone" in p:  # a phone rewrite sent without reading first
+                    before = {**result, "primaryPhone": p["before_phone"], "_memberships": []}
+                    self.journal.save_image(self.run_id, p["contact_id"], before)
                 self.journal.set_after(self.run_id, p["contact_id"], result)
                 self.own.wrote(result)
             elif step.kind == "delete":
@@ -488,7 +515,7 @@ class Engine:
                 self.journal.map_id(self.run_id, p["old_id"], str(result["id"]))
             elif step.kind == "create_audience" and isinstance(result, dict) and "id" in result:
                 self.journal.map_id(self.run_id, p["ref"], str(result["id"]))
-        step.state = "done"
+        step.state = state
 
     def _ids(self, ids: Sequence[str]) -> list[str]:
         """Resolve `new:<old id>` placeholders to the id a re-created contact got."""

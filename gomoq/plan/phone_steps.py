@@ -11,6 +11,9 @@ duplicates. The contact keeps its stored phone, the step's result names the othe
 (`_duplicate_of`), the run counts it under "duplicates", and the next check run proposes the two
 as an exact-duplicate cluster (the duplicates check groups by E.164, whatever is stored).
 
+With a local cache the rewrite is one request (`rewrite_steps`): the contact is not read first;
+the cache's version is the one reviewed, as for bulk attribute writes, and the before-image is
+the server's answer with the old phone put back. Without a cache the contact is read first.
 Undo sends the before-image's phone string back exactly as it was stored (`gomoq.plan.undo`).
 """
 
@@ -32,6 +35,21 @@ def set_phone_steps(contact_id: str, live: Mapping[str, Any], phone: str) -> lis
     if to_api_shape(live).get("primaryPhone") == phone:
         return []
     return [("update", {"contact_id": contact_id, "body": {"primaryPhone": phone}})]
+
+
+def rewrite_steps(contact_id: str, cached: Mapping[str, Any], phone: str) -> list[Step]:
+    """The update that stores `phone`, sent without reading the contact first (one request).
+
+    `cached` is the contact as the local cache holds it (checked against the plan's fingerprint
+    by the engine). The step carries the stored phone it replaces: once the server answers, the
+    before-image is that answer with the old phone put back — exactly the contact before our
+    write, whatever else someone changed since the sync, so undo never reverts their edit.
+    """
+    stored = to_api_shape(cached).get("primaryPhone")
+    if stored == phone:
+        return []
+    body = {"primaryPhone": phone}
+    return [("update", {"contact_id": contact_id, "body": body, "before_phone": stored})]
 
 
 def phone_owner(message: str) -> str | None:

@@ -13,7 +13,7 @@ import pytest
 from gomoq.api.testing import in_process
 from gomoq.config import Profile
 from gomoq.errors import UsageError
-from gomoq.plan.model import DeleteAction, FlagAction, RemoveFromAudiencesAction
+from gomoq.plan.model import DeleteAction, FlagAction, Plan, RemoveFromAudiencesAction
 from gomoq.services import plan as svc
 from gomoq.services.checks import run_checks
 from gomoq.services.sync import sync
@@ -144,3 +144,35 @@ def test_set_phone_decisions_become_one_rewrite(synced: Profile, sandbox_app: An
     assert {server.contact(c)["primary_phone"] for c in action.contacts} == set(
         action.phones.values()
     )
+
+
+def test_normalise_phones_is_one_request_each_and_undoes_exactly(
+    synced: Profile, sandbox_app: Any
+) -> None:
+    from gomoq.plan.model import SetPhoneAction
+
+    server = Server(sandbox_app)
+    (action,) = svc.plan_auto(synced, ["normalise-phones"]).actions
+    assert isinstance(action, SetPhoneAction) and len(action.contacts) > 20
+    ids = list(action.contacts)
+    # a colleague edits one contact's city after the sync: not our business, kept by undo;
+    # a contact outside the plan takes the E.164 number of another first: duplicates
+    server.edit(ids[0], city="Ifrane")
+    taken = action.phones[ids[1]]
+    outsider = next(c for c in server.live_ids() if c not in action.phones)
+    server.edit(outsider, primary_phone=taken)
+    before = {c: server.contact(c) for c in ids}
+    result = svc.apply(synced, Plan(profile=synced.name, actions=[action]))
+    assert result.ok and result.conflicts == 0, result.messages
+    assert (
+        result.duplicates == 1
+        and server.contact(ids[1])["primary_phone"] == before[ids[1]]["primary_phone"]
+    )
+    # one update per rewrite, nothing read first (the 409 costs its one request too)
+    assert result.requests == len(ids)
+    assert server.contact(ids[0])["city"] == "Ifrane"
+    assert svc.undo(synced, result.run_id).ok
+    for cid in ids:
+        now = server.contact(cid)
+        assert now["primary_phone"] == before[cid]["primary_phone"], cid
+        assert now["city"] == before[cid]["city"]
