@@ -48,3 +48,28 @@ def test_group_profile_option_reaches_subcommands() -> None:
     result = CliRunner().invoke(cli, ["--profile", "nowhere", "sync"])
     assert result.exit_code == 2
     assert "nowhere" in result.output
+
+
+def test_sandbox_commands_without_the_extra_print_the_install_line() -> None:
+    """Without starlette/uvicorn (the `gomoq[sandbox]` extra) `gomoq demo` and `gomoq sandbox`
+    say how to install it, exit 2, and import nothing of the sandbox."""
+    code = (
+        "import sys, importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name in ('starlette', 'uvicorn')"
+        " else real(name, *a)\n"
+        "from gomoq.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "finally:\n"
+        "    print('sandbox loaded' if 'gomoq.sandbox' in sys.modules else 'sandbox not loaded')\n"
+    )
+    for command in (["demo"], ["sandbox", "--port", "0"]):
+        out = subprocess.run(
+            [sys.executable, "-c", code, *command], capture_output=True, text=True, timeout=60
+        )
+        assert out.returncode == 2, out.stderr
+        assert "uv sync --extra sandbox" in out.stderr
+        assert "pip install 'gomoq[sandbox]'" in out.stderr
+        assert len(out.stderr.strip().splitlines()) <= 2  # the line, maybe click's "Error:" form
+        assert out.stdout.strip() == "sandbox not loaded"

@@ -19,7 +19,7 @@ import click
 from gomoq import __version__
 from gomoq.cli.extras import SANDBOX_MISSING, sandbox_installed
 from gomoq.config import Profile
-from gomoq.errors import GomoqError
+from gomoq.errors import GomoqError, UsageError
 from gomoq.secrets import redact
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ log = logging.getLogger("gomoq")
     help="Needs the sandbox extra: " + SANDBOX_MISSING,
 )
 def _sandbox_missing() -> None:
-    raise click.UsageError(SANDBOX_MISSING)
+    raise UsageError(SANDBOX_MISSING)
 
 
 class LazyGroup(click.Group):

@@ -1,7 +1,7 @@
 """Contact routes: `GET /api/users/me`, `/api/contact` list/create, `/api/contact/{id}`
 get/update/delete, and `POST /api/contact/upsert`.
 
-Choices where the docs are silent (README "The sandbox" lists them with DOC/INFERRED marks):
+Choices where the docs are silent (gomoq/sandbox/README.md lists them with DOC/INFERRED marks):
 list default order createdAt asc; unsupported `sortBy` → 400; search is a case-insensitive
 substring match over first/last/full name, phone and email; create answers
 `{contact, attributeErrors}` (switch: flat); PUT and PATCH are both partial updates (switch:

@@ -1,6 +1,6 @@
 """The ground truth the generator records while planting problems, and its JSON document.
 
-The document's format is described in the README section "Generated organisations and their
+The document's format is described in gomoq/sandbox/README.md, "Generated organisations and their
 ground truth"; `FORMAT_VERSION` changes when it does.
 """
 

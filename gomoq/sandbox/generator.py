@@ -2,7 +2,7 @@
 
 `generate_organisation(db_path, contacts=N, seed=S)` writes the org meta, custom attribute
 definitions, audiences and memberships, contacts and their calls, then the ground truth JSON
-beside the database (`truth_path(db_path)`; format in the README section "Generated
+beside the database (`truth_path(db_path)`; format in gomoq/sandbox/README.md, "Generated
 organisations and their ground truth").
 
 Determinism: contacts, audiences and memberships are drawn from one `random.Random(seed)` in a
@@ -369,7 +369,7 @@ class _Builder:
         return contact_rows, member_rows, specs
 
     def truth(self, seed: int, contacts: int, rates: PlantRates, reference: str) -> dict[str, Any]:
-        """The ground truth document (see the README for its format)."""
+        """The ground truth document (see gomoq/sandbox/README.md for its format)."""
         return self.people.truth.document(
             seed=seed,
             contacts=contacts,

@@ -62,7 +62,7 @@ class Faults:
 
 @dataclass
 class SandboxSettings:
-    """Everything that shapes the sandbox's behaviour (defaults documented in the README).
+    """Everything that shapes the sandbox's behaviour (defaults in gomoq/sandbox/README.md).
 
     `api_key` None means "the key stored in the database's meta table". `rate_limit` is requests
     per second per API key (token bucket, burst = one second's worth); 0 turns it off.
