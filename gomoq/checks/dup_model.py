@@ -282,7 +282,10 @@ def other_comparisons(pairs: pl.DataFrame) -> pl.DataFrame:
 
 # --- estimation ----------------------------------------------------------------------------------
 
-COMPARED = ("phone", "first_name", "last_name", "order", "email", "city")
+# `order` (names typed swapped) is said in the evidence but not weighed: the crossed name
+# comparisons already carry the evidence, and random pairs almost never cross-agree, so a
+# weight of its own would count the same agreement twice.
+COMPARED = ("phone", "first_name", "last_name", "email", "city")
 FIELDS = COMPARED[1:]  # compared within a phone stratum
 
 
@@ -335,7 +338,7 @@ def fit(candidates: pl.DataFrame, random_pairs: pl.DataFrame) -> Model:
     # names are no sign of one person. Their name levels' `u` is their own distribution
     # (nearly all of them are different people); email and city keep the random pairs' `u`.
     others = _level_counts(candidates.filter(pl.col("phone_lv") == "other"))
-    for comparison in ("first_name", "last_name", "order"):
+    for comparison in ("first_name", "last_name"):
         own = _blend(others[comparison], u_random[comparison], PRIOR_PAIRS / 10)
         u["other"][comparison] = own
     m = {c: dict(_M_PRIOR[c]) for c in FIELDS}

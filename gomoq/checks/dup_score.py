@@ -186,9 +186,7 @@ def pair_words() -> pl.Expr:
         pl.lit("' / '"),
         _name("_b"),
         pl.lit("'"),
-        _clause(
-            pl.col("order_lv") == "swapped", "first and last names swapped ", _w(pl.col("w_order"))
-        ),
+        _clause(pl.col("order_lv") == "swapped", "first and last names swapped (compared crossed)"),
     ]
     for column, label in (("first_name", "first name"), ("last_name", "last name")):
         tf = pl.col(f"tf_{column}")

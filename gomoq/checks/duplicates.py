@@ -300,7 +300,9 @@ def find(
     # Two people on one number (a household, a desk): both first names given and different,
     # or a low probability, and no shared email: reported as a shared number. The first
     # kind are known to be two people: never put in one cluster, even through others.
-    two_firsts = (pl.col("first_name_lv") == "different") & (pl.col("email_lv") != "same")
+    two_firsts = pl.col("first_name_lv").is_in(["different", "alike"]) & (
+        pl.col("email_lv") != "same"
+    )
     different = (pl.col("edit") == "same") & (
         two_firsts
         | ((pl.col("probability") < cfg.different_person_below) & (pl.col("email_lv") != "same"))
@@ -320,7 +322,7 @@ def find(
             | pl.lit(cfg.report_uncorroborated)
         )
     )
-    cannot = {frozenset(p) for p in scored.filter("_different").select("id_a", "id_b").iter_rows()}
+    cannot = {frozenset(p) for p in scored.filter("_apart").select("id_a", "id_b").iter_rows()}
     rows += _clusters(kept, people, cfg, cannot)
     if not rows:
         return empty_findings()
@@ -490,6 +492,11 @@ def _cluster_rows(
     )
 
 
+# First-name levels a merge may rest on: "alike" ("Nadia" / "Naima", "Sara" / "Salma") is how
+# sisters are named as often as a heavy slip, and a household is never to be merged.
+_SURE_FIRST = ("exact", "variant", "one_typo", "two_typos", "partial", "missing")
+
+
 def _clusters(
     kept: pl.DataFrame,
     people: pl.DataFrame,
@@ -503,7 +510,9 @@ def _clusters(
     sure = (
         (pl.col("confidence") >= cfg.merge_confidence)
         & (pl.col("edit") != "other")
-        & (pl.col("first_name_lv") != "different")
+        & pl.col("first_name_lv").is_in(_SURE_FIRST)
+        # "Fatima" / "Fatima Zahra": a relative as often as the same person, unless one email
+        & ((pl.col("first_name_lv") != "partial") | (pl.col("email_lv") == "same"))
     )
     edges = (
         kept.with_columns(sure.alias("_sure"), dup_score.pair_words().alias("_words"))
@@ -530,13 +539,15 @@ def _clusters(
         a, b = str(e["id_a"]), str(e["id_b"])
         # Not already inside one strong cluster, and not between a person and someone known
         # to be another person (the sharer of a number one of the person's entries holds).
-        # The review is of both sides' whole clusters: the other entries of each person are
-        # the same question ("is this contact also Yasmine, whom we hold three times?").
+        # A link under one number or one edit apart is reviewed with both sides' whole
+        # clusters: the other entries of each person are the same question ("is this contact
+        # also Yasmine, whom we hold three times?"). A two-numbers link stays a pair: a wrong
+        # one would otherwise put two people's every entry together.
         ra, rb = groups_of.root(a), groups_of.root(b)
         if ra != rb and not groups_of.apart(a, b):
             sides = groups.get(ra, []) + groups.get(rb, [])
-            key = f"{a}+{b}"
-            groups[key] = [e, *sides] if len(sides) < cfg.max_cluster else [e]
+            whole = e["edit"] != "other" and len(sides) < cfg.max_cluster
+            groups[f"{a}+{b}"] = [e, *sides] if whole else [e]
     member_ids = {str(e[k]) for e in edges for k in ("id_a", "id_b")}
     by_id = {r["id"]: r for r in people.filter(pl.col("id").is_in(list(member_ids))).to_dicts()}
     rows: list[dict[str, object]] = []

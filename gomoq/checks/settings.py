@@ -121,7 +121,7 @@ class DuplicateSettings:
     different_person_below: float = 0.5
     max_key_share: int = 8
     max_name_block: int = 6
-    two_numbers_confidence: float = 0.95
+    two_numbers_confidence: float = 0.99
     max_cluster: int = 10
     max_same_number: int = 25
     report_uncorroborated: bool = False
