@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -202,15 +203,19 @@ def bench_apply(args: argparse.Namespace) -> None:
             "bench", [CreateContactsAction("c", _new_rows(args.rows), batch_size=args.batch_size)]
         )
         print(f"applying {args.rows:,} creates in batches of {args.batch_size}; load {load()}")
-        started = time.monotonic()
+        server = psutil.Process(running.process.pid)
+        server_cpu = sum(server.cpu_times()[:2])
+        started, cpu = time.monotonic(), time.process_time()
         result = svc.apply(profile, plan)
-        elapsed = time.monotonic() - started
+        elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+        server_cpu = sum(server.cpu_times()[:2]) - server_cpu
     assert result.ok and result.done == args.rows, result.messages[:5]
     bound = result.requests / args.rate
     print(
         f"apply {args.rows:,} new contacts: {elapsed:.1f} s for {result.requests} requests; "
         f"rate-limit bound {bound:.1f} s; share {bound / elapsed:.1%} "
-        f"(target >= {TARGET_SHARE:.0%}); load {load()}"
+        f"(target >= {TARGET_SHARE:.0%}); CPU-s: gomoq {cpu:.1f}, sandbox {server_cpu:.1f}; "
+        f"load {load()}"
     )
 
 
