@@ -61,8 +61,21 @@ def _bodies(frame: pl.DataFrame, fields: list[str], prefix: str = NEW) -> list[d
     keys = [
         (f[len(ATTR_PREFIX) :], True) if f.startswith(ATTR_PREFIX) else (f, False) for f in fields
     ]
+    if not fields:  # a file of phones alone
+        return [{} for _ in range(frame.height)]
+    picked = frame.select([prefix + f for f in fields])
+    # a number column of whole values is sent as integers (12, not 12.0), decided per column
+    whole = [
+        c
+        for c, t in picked.schema.items()
+        if t == pl.Float64
+        and picked.select(
+            ((pl.col(c) == pl.col(c).round()) & (pl.col(c).abs() < 2**53)).all()
+        ).item()
+    ]
+    picked = picked.with_columns(pl.col(whole).cast(pl.Int64))
     out: list[dict[str, Any]] = []
-    for values in frame.select([prefix + f for f in fields]).iter_rows():
+    for values in picked.iter_rows():
         body: dict[str, Any] = {}
         attrs: dict[str, Any] = {}
         for (key, is_attr), value in zip(keys, values, strict=True):
@@ -164,10 +177,8 @@ def compare(
         news.append(pl.col("new_phone").alias(NEW + PHONE))
     was = [pl.col(CUR + f).alias(WAS + f) for f in fields]
     out = joined.select(ROW, "id", "primary_phone", *news, *was)
-    changed_any = pl.any_horizontal(
-        [pl.col(c).is_not_null() for c in out.columns if c.startswith(NEW)]
-    )
-    changed = out.filter(changed_any)
+    news_out = [pl.col(c).is_not_null() for c in out.columns if c.startswith(NEW)]
+    changed = out.filter(pl.any_horizontal(news_out)) if news_out else out.head(0)
     written = [*fields, PHONE] if "new_phone" in joined.columns else fields
     bodies = _bodies(changed, written)
     was_names = [WAS + f for f in fields]
@@ -216,7 +227,7 @@ def match_by_phone(
         types,
         only_empty=only_empty,
     )
-    new_bodies = _bodies(new.select(*(pl.col(f).alias(NEW + f) for f in fields)), fields)
+    new_bodies = _bodies(new.with_columns(pl.col(f).alias(NEW + f) for f in fields), fields)
     creates = [
         {"primaryPhone": phone, **body}
         for phone, body in zip(new["phone"].to_list(), new_bodies, strict=True)

@@ -114,3 +114,19 @@ def test_report_plan_and_saved_mapping(sandbox_app: Any, sandbox_key: str, tmp_p
     report = json.loads(again.stdout)
     assert report["preflight"]["mapping"]["Inscrit"] == "attr:since"
     assert report["match"] == {"new": 1, "changed": 0, "unchanged": 0, "ambiguous": 0}
+
+
+def test_sync_first_makes_the_cache_it_matches_against(
+    sandbox_app: Any, sandbox_key: str, tmp_path: Path
+) -> None:
+    save_profile(Profile("fresh", "https://sandbox.invalid/api", sandbox_key), activate=True)
+    source = tmp_path / "crm.csv"
+    source.write_text("tel\n0699887766\n", encoding="utf-8")
+    with in_process(sandbox_app):
+        without = run("import", str(source), "-q")
+        assert without.exit_code == 2 and "--sync" in without.stderr
+        synced = run("import", str(source), "--sync", "-q", "--format", "json")
+    assert synced.exit_code == 0, synced.output
+    report = json.loads(synced.stdout)
+    assert report["cache"]["age_s"] is not None and report["cache"]["age_s"] < 600
+    assert report["match"]["new"] == 1

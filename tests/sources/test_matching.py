@@ -94,3 +94,19 @@ def test_by_key_falls_back_to_the_phone() -> None:
         "b": {"customAttributes": {"crm_id": "K2"}},
     }
     assert m.creates == []
+
+
+def test_whole_numbers_are_sent_as_integers() -> None:
+    live, contacts, attributes = _cache()
+    m = match_by_phone(ROWS, live, contacts, attributes, FIELDS, {"score": "number"})
+    assert type(m.creates[0]["customAttributes"]["score"]) is int
+    halves = ROWS.with_columns(pl.Series("attr:score", [12.0, 12.0, 1.0, 2.5]))
+    m = match_by_phone(halves, live, contacts, attributes, FIELDS, {"score": "number"})
+    assert m.creates[0]["customAttributes"]["score"] == 2.5
+
+
+def test_a_file_of_phones_alone() -> None:
+    live, contacts, attributes = _cache()
+    m = match_by_phone(ROWS.select(ROW, "phone"), live, contacts, attributes, [], {})
+    assert m.creates == [{"primaryPhone": "+212699999999"}]
+    assert m.summary()["unchanged"] == 2
