@@ -157,17 +157,29 @@ def _inactive_ids(data: AutoInput, rule: Rule) -> list[str]:
     return [c for c in _ids(frame) if c not in decided]
 
 
-def _normalise_phones(data: AutoInput, undecided: pl.DataFrame) -> tuple[dict[str, str], int]:
+def _normalise_phones(
+    data: AutoInput, undecided: pl.DataFrame, gone: set[str], busy: set[str]
+) -> tuple[dict[str, str], int]:
     """contact id → E.164 for every undecided `non_e164` finding whose E.164 number no other
-    live contact holds; and how many were left out as duplicates."""
+    live contact holds once the plan's deletions are done (`gone`: soft-deleted or merged away;
+    `busy`: contacts a merge of the plan already rewrites); and how many were left out as
+    duplicates."""
     if data.phones is None:
         return {}, 0
-    wanted = set(
-        undecided.filter((pl.col("check") == "phones") & (pl.col("kind") == "non_e164"))[
-            "contact_id"
-        ].to_list()
+    wanted = (
+        set(
+            undecided.filter((pl.col("check") == "phones") & (pl.col("kind") == "non_e164"))[
+                "contact_id"
+            ].to_list()
+        )
+        - gone
+        - busy
     )
-    valid = data.phones.filter(pl.col("valid").fill_null(False) & pl.col("e164").is_not_null())
+    valid = data.phones.filter(
+        pl.col("valid").fill_null(False)
+        & pl.col("e164").is_not_null()
+        & ~pl.col("id").is_in(list(gone))
+    )
     holders = valid.group_by("e164").agg(pl.len().alias("holders"))
     frame = valid.join(holders, on="e164", how="left").filter(
         pl.col("id").is_in(list(wanted)) & (pl.col("primary_phone") != pl.col("e164"))
@@ -202,6 +214,7 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
         findings = findings.filter(pl.col("decision").is_null())
     actions: list[Action] = []
     clusters: list[tuple[Rule, list[str]]] = []
+    normalise: str | None = None
     for rule in parsed:
         n = len(actions) + 1
         if rule.name == "merge-exact":
@@ -216,14 +229,7 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
                 if len(cid_list) > 1:
                     clusters.append((rule, list(cid_list)))
         elif rule.name == "normalise-phones":
-            phones, shared = _normalise_phones(data, findings)
-            if phones:
-                actions.append(SetPhoneAction(f"{rule.name}-{n}", tuple(phones), phones))
-            if shared:
-                data.notes.append(
-                    f"normalise-phones: {shared} contacts left as they are: another live contact "
-                    "holds the same number (duplicates: merge-exact or the Duplicates screen)"
-                )
+            normalise = f"{rule.name}-{n}"  # built last: it depends on what the plan deletes
         elif rule.name in ("flag-invalid-phones", "delete-invalid-phones"):
             ids = _invalid_phone_ids(findings, rule)
             if ids and rule.name.startswith("flag"):
@@ -265,6 +271,19 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
         taken.update(ids)
         losers = tuple(c for c in ids if c != survivor)
         merges.append(MergeAction(f"merge-{n}", survivor, losers))
+    if normalise is not None:
+        gone = {c for a in actions if isinstance(a, DeleteAction) for c in a.contacts}
+        gone |= {c for m in merges if isinstance(m, MergeAction) for c in m.losers}
+        phones, shared = _normalise_phones(data, findings, gone, taken)
+        if phones:
+            actions.append(SetPhoneAction(normalise, tuple(phones), phones))
+            more, _c = _fingerprints(data.lookup, [c for c in phones if c not in fingerprints])
+            fingerprints.update(more)
+        if shared:
+            data.notes.append(
+                f"normalise-phones: {shared} contacts left as they are: another live contact "
+                "holds the same number (duplicates: merge-exact or the Duplicates screen)"
+            )
     return Plan(profile=profile.name, actions=merges + actions, fingerprints=fingerprints)
 
 

@@ -54,9 +54,26 @@ from gomoq.progress import CancelFn, ProgressEvent, ProgressFn, check_cancel
 log = logging.getLogger("gomoq.plan")
 
 BULK_KINDS = ("flag", "set_attribute")
-# Single units run in two phases: soft deletions last, so that a merge, a phone rewrite or an
-# audience removal of a contact the same plan also deletes happens first, as reviewed.
-LAST_KINDS = ("delete",)
+
+
+def unit_phase(unit: ActionRow) -> int:
+    """Single units run in phases, so that no unit of a plan fights another.
+
+    Apply: merges and audience removals first; then soft deletions (a contact the plan also
+    merges or removes is handled first, as reviewed); phone rewrites last, once the contacts the
+    plan deletes have freed their numbers (a soft-deleted contact's phone is free again), and
+    never on a contact the plan deleted. Undo: phones put back before soft-deleted contacts are
+    re-created, since a re-created contact may hold the number another was rewritten to.
+    """
+    if unit.kind == "delete":
+        return 1
+    if unit.kind == "set_phone":
+        return 2
+    if unit.kind == "restore" and unit.data.get("of_kind") in ("delete", "merge"):
+        return 1
+    return 0
+
+
 # what tells a contact we re-created from another holding the same phone
 IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
 MEMBER_PAGE = 100
@@ -238,10 +255,8 @@ class Engine:
         if bulk:
             await self._run_bulk(bulk)
         check_cancel(self.should_cancel)
-        for phase in (
-            [u for u in single if u.kind not in LAST_KINDS],
-            [u for u in single if u.kind in LAST_KINDS],
-        ):
+        for n in sorted({unit_phase(u) for u in single}):
+            phase = [u for u in single if unit_phase(u) == n]
             if phase and not self._cancelled:
                 await self._run_singles(phase)
         if self._cancelled:

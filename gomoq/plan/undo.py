@@ -98,6 +98,7 @@ def undo_units(journal: Journal, run_id: str) -> list[tuple[str, str, str | None
             "id": f"undo-{unit.action_id}",
             "of_run": run_id,
             "of_seq": unit.seq,
+            "of_kind": unit.kind,  # orders the undo's phases (engine.unit_phase)
             "touches": sorted(set(touched)),
         }
         units.append((data["id"], "restore", unit.contact_id, data))
