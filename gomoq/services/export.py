@@ -195,12 +195,12 @@ def _rows(
                 long, left_on="id", right_on="contact_id", how="left", maintain_order="left"
             )
         taken = set(contacts.collect_schema().names())
+        # One left join per attribute: `attributes` holds one row per (contact, name) (the
+        # cache's contract), so no join adds rows; a pivot of 4 M rows costs several times more.
         for name in names:
             column = f"attribute.{name}" if name in taken else name
-            values = (
-                tables.attributes.filter(pl.col("name") == name)
-                .select("contact_id", pl.col("value").alias(column))
-                .unique("contact_id", keep="first")
+            values = tables.attributes.filter(pl.col("name") == name).select(
+                "contact_id", pl.col("value").alias(column)
             )
             contacts = contacts.join(
                 values, left_on="id", right_on="contact_id", how="left", maintain_order="left"

@@ -160,7 +160,6 @@ class Selection:
             values = (
                 self.tables.attributes.filter(pl.col("name") == name[len("attr:") :])
                 .select("contact_id", pl.col("value").alias(name))
-                .unique("contact_id", keep="first")
                 .collect()
             )
             joined = ids.join(
