@@ -23,6 +23,13 @@ async def test_first_run_saves_a_profile_and_opens_the_workbench() -> None:
     app = GomoqApp(None)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, FirstRunScreen)
+        await pilot.pause()
+        name = app.screen.query_one("#name", Input)
+        assert app.focused is name  # typing goes into the form; q does not quit
+        name.value = ""
+        await pilot.press(*"qa")
+        assert name.value == "qa" and app.is_running
+        name.value = "default"
         app.screen.query_one("#base-url", Input).value = "http://127.0.0.1:8765/api"
         await pilot.press("ctrl+s")
         error = app.screen.query_one("#first-run-error", Label)

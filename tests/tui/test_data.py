@@ -82,7 +82,24 @@ def test_cluster_view_marks_differences_and_merge_payload_uses_api_names() -> No
 def test_call_failures_and_attribute_groups() -> None:
     rows = call_failure_rows(frames.findings(), source())
     assert rows["contact_id"].to_list() == ["c005", "c006"]
-    assert rows["failures"].to_list() == [3, 3]
+    # the check's own words, not a count of our own (issue 15 item 10)
+    assert rows["evidence"].to_list() == ["3 failed calls in a row"] * 2
+    assert rows["kind"].to_list() == ["repeated_failures"] * 2
+    worse = pl.concat(
+        [
+            frames.findings(),
+            frames.findings()
+            .filter(pl.col("finding_id") == "fc6")
+            .with_columns(
+                finding_id=pl.lit("fc7"),
+                contact_id=pl.lit("c007"),
+                severity=pl.lit("error"),
+                kind=pl.lit("always_failing"),
+            ),
+        ]
+    )
+    ranked = call_failure_rows(worse, source())
+    assert ranked["contact_id"].to_list()[0] == "c007"  # always-failing errors on top
     groups = attribute_groups(apply_decisions(frames.findings(), ["fa0"], "flag"))
     assert groups.height == 1
     group = groups.row(0, named=True)

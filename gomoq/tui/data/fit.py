@@ -34,8 +34,8 @@ def fit_widths(
     natural = [
         max([len(h), *(len(r[i]) for r in rows if i < len(r))]) for i, h in enumerate(headers)
     ]
-    if fixed:
-        natural = [f if f is not None else n for n, f in zip(natural, fixed, strict=False)]
+    pinned = [*(fixed or ()), *([None] * len(headers))][: len(headers)]
+    natural = [f if f is not None else n for n, f in zip(natural, pinned, strict=True)]
     room = available - CELL_PADDING * len(headers)
     widths = list(natural)
     if sum(widths) <= room:

@@ -14,42 +14,42 @@ FAILED_STATUSES: frozenset[str] = frozenset(
 )
 
 
+SEVERITY_RANK: dict[str, int] = {"error": 0, "warn": 1, "info": 2}
+KIND_RANK: dict[str, int] = {
+    "always_failing": 0,
+    "consecutive_failures": 1,
+    "no_answer_in_window": 2,
+}
+
+
 def call_failure_rows(findings: pl.DataFrame, source: TableSource) -> pl.DataFrame:
-    """One row per contact with call-failure findings: name, phone, failures, finding ids."""
+    """One row per contact with call-failure findings, as the check judged it (one source of
+    truth for what a failure is): name, phone, severity, kind, the check's evidence, finding
+    ids, decision. Most severe first (always-failing errors on top), then by kind and name."""
     mine = findings.filter(pl.col("check") == "call_failures")
+    schema: dict[str, pl.DataType] = {
+        "contact_id": pl.String(),
+        "name": pl.String(),
+        "phone": pl.String(),
+        "severity": pl.String(),
+        "kind": pl.String(),
+        "evidence": pl.String(),
+        "finding_ids": pl.List(pl.String()),
+        "decision": pl.String(),
+    }
     if mine.height == 0:
-        return pl.DataFrame(
-            schema={
-                "contact_id": pl.String,
-                "name": pl.String,
-                "phone": pl.String,
-                "failures": pl.UInt32,
-                "last_status": pl.String,
-                "evidence": pl.String,
-                "finding_ids": pl.List(pl.String),
-                "decision": pl.String,
-            }
-        )
+        return pl.DataFrame(schema=schema)
     decision = (
         pl.col("decision").drop_nulls().last() if "decision" in mine.columns else pl.lit(None)
     )
     per_contact = mine.group_by("contact_id").agg(
         pl.col("finding_id").unique(maintain_order=True).alias("finding_ids"),
+        pl.col("severity").first(),
+        pl.col("kind").first(),
         pl.col("evidence").first(),
         decision.cast(pl.String).alias("decision"),
     )
     ids = per_contact.get_column("contact_id")
-    calls = (
-        source.scan("calls")
-        .filter(pl.col("contact_id").is_in(ids.implode()))
-        .sort("created_at")
-        .group_by("contact_id")
-        .agg(
-            pl.col("status").is_in(list(FAILED_STATUSES)).sum().alias("failures"),
-            pl.col("status").last().alias("last_status"),
-        )
-        .collect()
-    )
     people = (
         source.scan("contacts")
         .filter(pl.col("id").is_in(ids.implode()))
@@ -62,19 +62,12 @@ def call_failure_rows(findings: pl.DataFrame, source: TableSource) -> pl.DataFra
     )
     return (
         per_contact.join(people, on="contact_id", how="left")
-        .join(calls, on="contact_id", how="left")
-        .with_columns(pl.col("failures").fill_null(0).cast(pl.UInt32))
-        .select(
-            "contact_id",
-            "name",
-            "phone",
-            "failures",
-            "last_status",
-            "evidence",
-            "finding_ids",
-            "decision",
+        .with_columns(
+            pl.col("severity").replace_strict(SEVERITY_RANK, default=9).alias("_s"),
+            pl.col("kind").replace_strict(KIND_RANK, default=9).alias("_k"),
         )
-        .sort(["failures", "contact_id"], descending=[True, False])
+        .sort(["_s", "_k", "name", "contact_id"], nulls_last=True)
+        .select(list(schema))
     )
 
 

@@ -11,28 +11,40 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
+from gomoq.checks.settings import CallFailureSettings
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import call_failure_rows, call_timeline
+from gomoq.tui.data.fit import clip, fit_widths
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import taken_back_text
 from gomoq.tui.screens.exporting import EXPORT_BINDING, ExportingScreen
 from gomoq.tui.widgets.safe_cells import SafeDataTable
 
+SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
 ACTIONS = {"flag": "flagged", "delete": "to delete", "remove_from_audiences": "off audiences"}
 
 
-def timeline_text(calls: pl.DataFrame) -> Text:
-    """One line per attempt, oldest first, failures in red."""
+def timeline_text(calls: pl.DataFrame, cfg: CallFailureSettings | None = None) -> Text:
+    """One line per attempt, oldest first, marked as the check classifies it (the profile's
+    `checks.call_failures`): ✗ a failure, ● answered, ○ neither (voicemail by default, or an
+    unknown status), so the marks agree with the check's evidence."""
+    cfg = cfg or CallFailureSettings()
+    failures, answered = set(cfg.failures()), set(cfg.answered_statuses)
     text = Text()
     if calls.height == 0:
         return Text("No calls in the snapshot.", style="dim")
     for row in calls.iter_rows(named=True):
         when = row["created_at"].strftime("%Y-%m-%d %H:%M") if row["created_at"] else "?"
-        ok = row["status"] == "answered"
-        text.append("● " if ok else "✗ ", style="green" if ok else "red")
+        status = row["status"] or "(none)"
+        if status in answered:
+            text.append("● ", style="green")
+        elif status in failures or (cfg.unknown_is_failure and status not in cfg.known()):
+            text.append("✗ ", style="red")
+        else:
+            text.append("○ ", style="dim")
         text.append(f"{when}  ", style="dim")
-        text.append(f"{row['status']}\n")
+        text.append(f"{status}\n")
     return text
 
 
@@ -78,7 +90,9 @@ class CallsScreen(ExportingScreen):
     def on_table_ready(self, message: TableReady) -> None:
         self.finish(message.name)
         if message.name == "timeline":
-            self.query_one("#timeline-body", Static).update(timeline_text(message.frame))
+            cfg = self.workbench.check_settings().call_failures
+            body = self.current_header() + timeline_text(message.frame, cfg)
+            self.query_one("#timeline-body", Static).update(body)
             return
         self.rows = message.frame
         self.redraw()
@@ -91,16 +105,40 @@ class CallsScreen(ExportingScreen):
         table = self.query_one("#calls-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("", "Name", "Phone", "Failures", "Decision", "Last status")
-        for r in rows.iter_rows(named=True):
-            mark = "■" if r["contact_id"] in self.selected else "□"
-            table.add_row(
-                mark,
+        # The check's own words: severity, kind and evidence (one source of truth for what a
+        # failure is); columns sized to content, the evidence cut last (whole in the timeline)
+        headers = ["", "Name", "Phone", "Sev", "Problem", "Decision", "Evidence"]
+        cells = [
+            [
+                "■" if r["contact_id"] in self.selected else "□",
                 r["name"] or "—",
                 r["phone"] or "—",
-                r["failures"],
+                r["severity"] or "",
+                (r["kind"] or "").replace("_", " "),
                 ACTIONS.get(r["decision"] or "", r["decision"] or ""),
-                r["last_status"] or "—",
+                r["evidence"] or "",
+            ]
+            for r in rows.iter_rows(named=True)
+        ]
+        narrow = self.app.size.width < 110
+        # at 80 columns the phone and the severity give way (the severity is the colour of
+        # the problem), so name, problem and decision keep readable widths
+        keep = [0, 1, 4, 5, 6] if narrow else list(range(len(headers)))
+        headers = [headers[i] for i in keep]
+        severities = [r["severity"] or "" for r in rows.iter_rows(named=True)]
+        cells = [[row[i] for i in keep] for row in cells]
+        pane = 30 if narrow else 40
+        widths = fit_widths(headers, cells, self.app.size.width - pane - 5, minimum=8, fixed=[1])
+        for header, width in zip(headers, widths, strict=True):
+            table.add_column(header, width=width)
+        for r, row, severity in zip(rows.iter_rows(named=True), cells, severities, strict=True):
+            table.add_row(
+                *(
+                    Text(clip(v, w), style=SEVERITY_STYLE.get(severity, ""))
+                    if headers[i] in ("Sev", "Problem")
+                    else clip(v, w)
+                    for i, (v, w) in enumerate(zip(row, widths, strict=True))
+                ),
                 key=r["contact_id"],
             )
         if rows.height:
@@ -111,6 +149,20 @@ class CallsScreen(ExportingScreen):
         if self.workbench.findings_problem:
             text = self.workbench.findings_problem
         self.query_one("#calls-status", Label).update(text)
+
+    def current_header(self) -> Text:
+        """The highlighted contact's finding, whole: phone, severity, kind, the evidence."""
+        table = self.query_one("#calls-table", DataTable)
+        if self.rows is None or not 0 <= table.cursor_row < self.rows.height:
+            return Text()
+        r = self.rows.row(table.cursor_row, named=True)
+        text = Text()
+        text.append(f"{r['name'] or '—'}\n", style="bold")
+        text.append(f"{r['phone'] or '—'}\n", style="dim")
+        text.append(f"{r['severity']} ", style=SEVERITY_STYLE.get(r["severity"] or "", ""))
+        text.append(f"{(r['kind'] or '').replace('_', ' ')}\n")
+        text.append(f"{r['evidence'] or ''}\n\n", style="italic")
+        return text
 
     def _current_id(self) -> str | None:
         table = self.query_one("#calls-table", DataTable)

@@ -81,6 +81,7 @@ class ContactsScreen(ExportingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("w", "toggle_findings", "With findings only"),
+        Binding("D", "toggle_detail", "Detail pane"),
         Binding("e", "export", "Export"),
         Binding("E", "export", "Export", show=False),  # the export key of every list screen
     ]
@@ -231,6 +232,15 @@ class ContactsScreen(ExportingScreen):
     def action_export(self) -> None:
         """Export the contacts of the current filter (the dialog lets it be changed)."""
         self.open_export(self.query_one("#search", Input).value, "contacts")
+
+    def action_toggle_detail(self) -> None:
+        """Move the focus to the detail pane (↑ ↓ PgUp PgDn Home End scroll it), or back to the
+        list: the pane's lower sections (calls, findings) are reachable without a mouse."""
+        detail = self.query_one("#detail", VerticalScroll)
+        if self.focused is detail:
+            self.query_one("#table-slot").query(DataTable).focus()
+        else:
+            detail.focus()
 
     def action_toggle_findings(self) -> None:
         """Show only contacts that have findings, or all again."""

@@ -21,7 +21,10 @@ WELCOME = (
 
 
 class FirstRunScreen(Screen[None]):
-    """A small form for the first profile."""
+    """A small form for the first profile; the first field has the focus, so typing goes there
+    (and `q` is a letter of the name, not Quit)."""
+
+    AUTO_FOCUS = "#name"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save profile", priority=True),
