@@ -30,7 +30,7 @@ from gomoq.config import Profile
 from gomoq.errors import UsageError
 from gomoq.plan.fingerprint import contact_fingerprint
 from gomoq.progress import CancelFn, ProgressFn, check_cancel
-from gomoq.state import db, decisions
+from gomoq.state import db, decisions, trend
 
 SEVERITY_RANK = {"error": 0, "warn": 1, "info": 2}
 
@@ -87,6 +87,8 @@ class CheckRun:
     findings: pl.DataFrame
     summary: RunSummary
     manifest: dict[str, Any] = field(default_factory=dict)
+    severity_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """`{check: {severity: count}}` over every finding, dismissed ones included (the trend)."""
 
     def reaches(self, level: str) -> bool:
         """True when some undismissed finding is at least as severe as `level` (dismissed
@@ -139,6 +141,8 @@ def run_checks(
         should_cancel=should_cancel,
     )
     run.manifest = dict(getattr(snapshot, "manifest", {}) or {})
+    if checks is None:  # a full run: one point of the findings trend (`gomoq.state.trend`)
+        trend.record(profile.name, trend.sync_time(run.manifest), run.severity_counts)
     previous = _previous(profile.name)
     if previous is not None:
         check_cancel(should_cancel)
@@ -169,6 +173,7 @@ def run_checks_on(
         every = pl.concat([r.findings for r in results], how="vertical")
         also = _contact_fingerprints(tables, every, loaded)
     summary = RunSummary()
+    every_count: dict[str, dict[str, int]] = {}
     shown_frames: list[pl.DataFrame] = []
     # Per check, not on all findings at once: a million findings in one frame cost ~0.3 s
     # more to decide, count and order.
@@ -192,12 +197,17 @@ def run_checks_on(
             seconds=result.seconds,
         )
         shown_frames.append(shown)
+        if mine.height:
+            by_severity = dict.fromkeys(SEVERITIES, 0)
+            for severity, n in mine.group_by("severity").len().iter_rows():
+                by_severity[str(severity)] = int(n)
+            every_count[result.name] = by_severity
     if "call_failures" in names:
         summary.unknown_statuses = unknown_status_counts(tables, settings)
     summary.contacts = int(tables.contacts.select(pl.len()).collect().item())
     ordered = _by_severity(shown_frames)
     summary.seconds = time.perf_counter() - started
-    return CheckRun(profile or "", ordered, summary)
+    return CheckRun(profile or "", ordered, summary, severity_counts=every_count)
 
 
 def _by_severity(frames: list[pl.DataFrame]) -> pl.DataFrame:

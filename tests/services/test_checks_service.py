@@ -196,3 +196,23 @@ def test_one_run_computes_the_call_summary_once_without_a_fixed_now(
     run = service.run_checks_on(CheckInput.from_frames(**org()), CheckSettings(), checks=MY_CHECKS)
     assert run.summary.checks["call_failures"].total > 0
     assert len(made) == 1
+
+
+def test_a_headless_run_feeds_the_findings_trend(
+    profile: Profile, snapshots: dict[str, FakeSnapshot]
+) -> None:
+    """`gomoq check` from cron records the trend the Overview draws (gomoq.state.trend)."""
+    from gomoq.state import trend
+
+    snapshots["current"] = FakeSnapshot(**org())
+    snapshots["current"].manifest["synced_at"] = "2026-01-01T00:00:00Z"
+    first = service.run_checks(profile, settings=SETTINGS)
+    service.run_checks(profile, settings=SETTINGS)  # the same snapshot again: one entry
+    snapshots["current"] = FakeSnapshot(**org(bad_age="twelve"))
+    snapshots["current"].manifest["synced_at"] = "2026-01-02T00:00:00Z"
+    service.run_checks(profile, settings=SETTINGS, checks=["attributes"])  # partial: not a point
+    history = trend.history(profile.name)
+    assert [h["synced_at"] for h in history] == ["2026-01-01T00:00:00+00:00"]
+    assert trend.totals(history) == [first.findings.height]
+    service.run_checks(profile, settings=SETTINGS)
+    assert len(trend.history(profile.name)) == 2

@@ -5,6 +5,7 @@ workers (style habit 5). They take a `TableSource` (the cache `Snapshot` satisfi
 benchmark pass a `FrameSource` of hand-made frames) and return plain data the screens render.
 """
 
+from gomoq.state.trend import sync_time
 from gomoq.tui.data.contacts import (
     LIST_COLUMNS,
     LIST_LABELS,
@@ -28,8 +29,6 @@ from gomoq.tui.data.overview import (
     overview_cards,
     record_trend,
     severity_counts,
-    sync_time,
-    trend_file,
     trend_totals,
 )
 from gomoq.tui.data.review import (
@@ -79,6 +78,5 @@ __all__ = [
     "record_trend",
     "severity_counts",
     "sync_time",
-    "trend_file",
     "trend_totals",
 ]

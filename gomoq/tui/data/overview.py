@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from gomoq.checks.findings import SEVERITIES
+from gomoq.state import trend
 from gomoq.tui.data.source import TableSource
 
 
@@ -68,19 +68,6 @@ def call_outcomes(source: TableSource) -> dict[str, int]:
     return {str(s): int(n) for s, n in frame.iter_rows()}
 
 
-def sync_time(manifest: Mapping[str, Any]) -> datetime | None:
-    """When the snapshot was taken, from whichever timestamp key the manifest carries."""
-    for key in ("finished_at", "synced_at", "created_at", "started_at"):
-        value = manifest.get(key)
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
 def describe_age(when: datetime | None, now: datetime | None = None) -> str:
     """`"3 min ago"`-style age of a snapshot, or "never"."""
     if when is None:
@@ -95,36 +82,14 @@ def describe_age(when: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} days ago"
 
 
-def trend_file(profile_name: str) -> Any:
-    """Where the per-sync finding counts of `profile_name` are kept."""
-    from gomoq import paths
-
-    return paths.data_dir() / "tui" / f"{profile_name}.trend.json"
-
-
 def record_trend(
     profile_name: str, synced: datetime | None, counts: dict[str, dict[str, int]], keep: int = 30
 ) -> list[dict[str, Any]]:
-    """Store this sync's counts (replacing an entry for the same sync) and return the history."""
-    path = trend_file(profile_name)
-    try:
-        history: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        history = []
-    key = synced.isoformat() if synced else "unknown"
-    entry = {"synced_at": key, "counts": counts}
-    if history and history[-1].get("synced_at") == key:
-        history[-1] = entry
-    else:
-        history.append(entry)
-    history = history[-keep:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(history), encoding="utf-8")
-    tmp.replace(path)
-    return history
+    """Store this sync's counts in the state database (`gomoq.state.trend`; replacing the entry
+    of the same sync) and return the history."""
+    return trend.record(profile_name, synced, counts, keep=keep)
 
 
 def trend_totals(history: Sequence[Mapping[str, Any]]) -> list[int]:
     """Total findings per recorded sync, oldest first."""
-    return [sum(sum(c.values()) for c in h.get("counts", {}).values()) for h in history]
+    return trend.totals(history)
