@@ -183,7 +183,7 @@ async def _send_batch(engine: Engine, step: StepRow) -> None:
             # Upsert by stored phone has the same effect when sent twice (and a row that
             # created a contact is caught below), so an unknown outcome is simply re-sent.
             engine.transport_failed(exc)
-            if attempt + 1 >= retry.OPERATION_ATTEMPTS:
+            if attempt + 1 >= retry.OPERATION_ATTEMPTS or engine.stopped is not None:
                 engine.finish_units(
                     [q for i in items for q in _seqs(i)], "failed", f"upsert failed: {exc}"
                 )

@@ -77,6 +77,7 @@ def unit_phase(unit: ActionRow) -> int:
 # what tells a contact we re-created from another holding the same phone
 IDENTITY_FIELDS = ("firstName", "lastName", "fullName", "primaryEmail")
 MEMBER_PAGE = 100
+STOP_AFTER_FAILURES = 5  # requests in a row unable to reach the server before a run stops
 
 
 class AlreadyDone(Exception):
@@ -230,6 +231,11 @@ class Engine:
         self._total = 0
         self._finished = 0
         self._cancelled = False
+        # failures in a row to reach the server (transport errors, 5xx after the client's
+        # retries): at `stop_after` the run stops early, what is left kept for a resume
+        self.stop_after = STOP_AFTER_FAILURES
+        self._unreachable = 0
+        self.stopped: str | None = None
         self.own = OwnWrites()  # what this run itself wrote (see gomoq.plan.own_writes)
         self._phone_cache: dict[str, dict[str, Any]] = {}  # set_phone before-images (cache)
 
@@ -252,12 +258,12 @@ class Engine:
         if imports:  # definitions before anything writes their values
             await run_import(self, imports)
         check_cancel(self.should_cancel)
-        if bulk:
+        if bulk and self.stopped is None:
             await self._run_bulk(bulk)
         check_cancel(self.should_cancel)
         for n in sorted({unit_phase(u) for u in single}):
             phase = [u for u in single if unit_phase(u) == n]
-            if phase and not self._cancelled:
+            if phase and not self._cancelled and self.stopped is None:
                 await self._run_singles(phase)
         if self._cancelled:
             raise Cancelled("Apply cancelled; `gomoq apply --resume` finishes it.")
@@ -272,6 +278,8 @@ class Engine:
             )
 
     def _finish_unit(self, seqs: int | Sequence[int], state: str, message: str | None) -> None:
+        if state != "failed":
+            self._unreachable = 0  # a unit reached the server (done, or refused as a conflict)
         self.journal.set_action_state(self.run_id, seqs, state, message)
         self._finished += 1 if isinstance(seqs, int) else len(seqs)
         self._report()
@@ -315,6 +323,8 @@ class Engine:
                 if self.should_cancel is not None and self.should_cancel():
                     self._cancelled = True
                     return
+                if self.stopped is not None:
+                    return  # the server is unreachable: the rest waits for a resume
                 unit = queue.get_nowait()
                 await self._run_unit(unit)
 
@@ -411,6 +421,8 @@ class Engine:
             return None
         except ApiError as exc:
             self._finish_unit(unit.seq, "failed", str(exc))
+            if isinstance(exc, TransportError | ServerError):  # reading it back failed
+                self.transport_failed(exc)
             return None
         message = "; ".join(notes) or None
         with self.journal.transaction():
@@ -497,6 +509,8 @@ class Engine:
             except (TransportError, ServerError) as exc:
                 # The client gave up, or would not re-send a POST whose fate it cannot know.
                 self.transport_failed(exc)
+                if self.stopped is not None:
+                    raise  # no more tries: the unit fails, its step stays pending for a resume
                 if not last:
                     found = await self._landed(step)
                     if found is not None:
@@ -510,6 +524,7 @@ class Engine:
             return
 
     def _confirm(self, step: StepRow, result: Any) -> None:
+        self._unreachable = 0  # the server answered
         # a phone refused as another contact's, with nothing else to send, changed nothing:
         # the step is kept (its result names the duplicate) but there is nothing to undo
         changed_nothing = phone_steps.duplicates_of(result) and "id" not in result
@@ -671,8 +686,21 @@ class Engine:
 
     def transport_failed(self, error: ApiError) -> None:
         """Called with every transport or server failure of a step that the client gave up on
-        (bulk and import batches too): the one place to stop a run that keeps failing."""
+        (bulk and import batches too): the one place to stop a run that keeps failing.
+
+        After `stop_after` failures in a row (no answer from the server in between) `stopped`
+        says why: no new unit starts, steps in flight give up instead of trying again, and the
+        run ends resumable (a server down mid-apply once took 5 min 46 s and 1,041 requests
+        to give up on 74 units)."""
         log.info("run %s: %s", self.run_id, error)
+        self._unreachable += 1
+        if self._unreachable >= self.stop_after and self.stopped is None:
+            self.stopped = (
+                f"Stopped early: {self._unreachable} requests in a row could not reach the "
+                f"server (last: {error}); nothing else was sent, and "
+                f"`gomoq apply --resume {self.run_id}` goes on from here."
+            )
+            log.warning("%s", self.stopped)
 
     def final_states(self) -> tuple[str, ...]:
         """The unit states that end a unit."""

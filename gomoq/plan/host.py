@@ -35,6 +35,9 @@ class Engine(Protocol):
     def shared_phones(self) -> Mapping[str, Sequence[str]] | None: ...
     @property
     def own(self) -> OwnWrites: ...
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped early (the server kept failing), or None."""
 
     async def do_step(self, step: StepRow) -> None:
         """Send one step (checking a `pending` one on the server first) and journal it."""

@@ -204,6 +204,8 @@ async def _drive(
             cancelled = True
         requests = int(getattr(client, "stats", {}).get("requests", 0))
     result = _result(journal, run_id, requests=requests, cancelled=cancelled)
+    if engine.stopped is not None:
+        result.messages.insert(0, engine.stopped)
     patch_cache(profile.name, journal, run_id)
     if run["undo_of"] and result.state in ("done", "partial"):
         # The decisions that produced the undone run are open again (services.decisions).

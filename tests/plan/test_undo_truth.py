@@ -191,3 +191,38 @@ def test_no_write_before_the_plans_organisation_is_checked(
     plan = Plan("test", [FlagAction("f1", tuple(ids), value="x")])
     plan.organization_id = str(server.app.sandbox.org["org_id"])
     assert svc.apply(profile, plan).ok  # its own organisation: applied
+
+
+@pytest.mark.slow  # each injected 503 makes the client pause 1 s (Retry-After): about a minute
+def test_a_server_down_mid_apply_stops_the_run_early(
+    profile: Profile, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 13: the server goes away after the first change; the run stops after a
+    few failures in a row instead of trying every remaining unit, says so, and a resume
+    finishes it once the server is back."""
+    import gomoq.api
+    from gomoq.progress import ProgressEvent
+
+    fast = gomoq.api.open_client  # the fixture's; each request tried twice, no long pauses
+
+    def once(p: Profile, **overrides: object) -> Any:
+        return fast(p, **{"max_retries": 1, "retry_after_cap": 0.05, **overrides})
+
+    monkeypatch.setattr(gomoq.api, "open_client", once)
+    ids = server.live_ids(restorable=True)[:40]
+    plan = Plan("test", [DeleteAction("d1", tuple(ids))])
+    sandbox = server.app.sandbox
+
+    def down_after_first(event: ProgressEvent) -> None:
+        if event.done >= 1:
+            sandbox.settings.faults = Faults(error_rate=1.0)
+
+    stopped = svc.apply(profile, plan, progress=down_after_first, concurrency=4)
+    assert stopped.pending > 20, stopped.headline()  # most units were never tried
+    assert stopped.messages[0].startswith("Stopped early: 5 requests in a row")
+    assert f"gomoq apply --resume {stopped.run_id}" in stopped.messages[0]
+    assert stopped.requests < 200
+    sandbox.settings.faults = Faults()
+    resumed = _until_done(profile, svc.resume(profile, stopped.run_id))
+    assert resumed.done == len(ids)
+    assert all(server.contact(c)["deleted_at"] is not None for c in ids)
