@@ -16,11 +16,11 @@ Comparisons and their levels (`LEVELS`):
   letters, transliteration spellings — `gomoq.checks.dup_names`), `variant` (one consonant
   skeleton, "Mohammed"/"Mouhamed"; or Jaro–Winkler >= 0.95), `one_typo` (one edit, names of 3+
   letters starting alike), `two_typos` (two edits in 6+ letters, one edit to the first letter
-  of 5+, or Jaro–Winkler >= 0.9 starting alike), `partial` (one is a part of the other),
-  `alike` (starting alike, two edits or Jaro–Winkler >= 0.8: "Jhon" / "Jphn"), `partial` (one is a
-  part of the other: "Amine" / "Mohamed Amine"), `different`, `missing`. When the crossed
-  comparison (first with last) is clearly better, the names were typed swapped: the levels are
-  the crossed ones, and `order` says `swapped`;
+  of 5+, or Jaro–Winkler >= 0.9 starting alike in 5+ letters), `partial` (one is a part of
+  the other: "Amine" / "Mohamed Amine"), `alike` (starting alike, two edits or Jaro–Winkler
+  >= 0.8: "Jhon" / "Jphn"; never enough for a merge), `different`, `missing` (weight 0). When
+  the crossed comparison (first with last) is clearly better, the names were typed swapped:
+  the levels are the crossed ones, and `order` says `swapped` (said, not weighed);
 - `email`: `same` / `different` / `missing`; `city`: `same` (or Jaro–Winkler >= 0.9) /
   `different` / `missing`.
 
@@ -203,7 +203,8 @@ def _name_levels(a: pl.Series, b: pl.Series, sa: pl.Series, sb: pl.Series) -> pl
         .when(
             ((edits == 2) & (shortest >= 6))
             | ((edits == 1) & (shortest >= 5))
-            | ((pl.col("jw") >= 0.9) & same_start)
+            # not for short names: "Sara" / "Samira" are sisters as often as one person
+            | ((pl.col("jw") >= 0.9) & same_start & (shortest >= 5))
         )
         .then(pl.lit("two_typos"))
         .when(part)
