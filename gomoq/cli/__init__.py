@@ -10,13 +10,12 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-import traceback
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 import click
 
-from gomoq import __version__
+from gomoq import __version__, crashlog
 from gomoq.cli.extras import SANDBOX_MISSING, sandbox_installed
 from gomoq.config import Profile
 from gomoq.errors import GomoqError, UsageError
@@ -149,8 +148,7 @@ def _last_resort(exc: BaseException) -> NoReturn:
         sentence, code = known
         click.echo(f"Error: {redact(sentence)}", err=True)
         sys.exit(code)
-    details = redact("".join(traceback.format_exception(exc)))
-    path = _write_crash_log(details)
+    path = crashlog.write(exc)
     where = f" Details were written to {path}." if path else ""
     click.echo(
         f"Error: gomoq hit an unexpected problem ({type(exc).__name__}: "
@@ -239,18 +237,3 @@ def known_problem(exc: BaseException) -> tuple[str, int] | None:
                 EXIT_NO_FOLDER,
             )
     return None
-
-
-def _write_crash_log(details: str) -> str | None:
-    from datetime import UTC, datetime
-
-    from gomoq import paths
-
-    try:
-        folder = paths.log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-        path.write_text(details, encoding="utf-8")
-        return str(path)
-    except OSError:
-        return None

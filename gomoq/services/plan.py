@@ -49,8 +49,8 @@ from gomoq.state import decisions
 
 __all__ = [
     "DiffRow",
+    "HistoryRow",
     "RunResult",
-    "RunSummary",
     "apply",
     "describe",
     "history",
@@ -64,7 +64,7 @@ ATTRIBUTE_MODES = ("merge", "replace")
 
 
 @dataclass(frozen=True)
-class RunSummary:
+class HistoryRow:
     """One line of `gomoq history`."""
 
     run_id: str
@@ -409,12 +409,12 @@ def _undo(
     )
 
 
-def history(profile: Profile | str) -> list[RunSummary]:
+def history(profile: Profile | str) -> list[HistoryRow]:
     """Every run of the profile, newest first."""
     name = profile if isinstance(profile, str) else profile.name
     journal = _journal()
     return [
-        RunSummary(
+        HistoryRow(
             run_id=r["id"],
             kind=r["kind"],
             created_at=r["created_at"],

@@ -103,7 +103,7 @@ class GomoqApp(App[str | None]):
         self.findings_problem: str | None = "Checks have not run yet."
         self.checks_running = False
         self.check_summary: Any = None
-        """The services' summary of the last check run (`RunSummary`), when there is one."""
+        """The services' summary of the last check run (`services.checks.RunSummary`), if any."""
         self._given_source = source is not None
         self._start_mode = start_mode
         self._given_findings = findings

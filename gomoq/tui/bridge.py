@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from gomoq import crashlog
 from gomoq.checks.base import CheckInput
 from gomoq.checks.findings import empty_findings
 from gomoq.config import Profile, load_segments
@@ -228,18 +229,4 @@ def explain(error: BaseException) -> str:
 
 def log_failure(error: BaseException) -> str | None:
     """Append `error`'s traceback (secrets masked) to the app's log; returns the log's path."""
-    import traceback
-    from datetime import UTC, datetime
-
-    from gomoq import paths
-
-    try:
-        folder = paths.log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "tui.log"
-        text = "".join(traceback.format_exception(error))
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now(UTC).isoformat()}\n{redact(text)}\n")
-        return str(path)
-    except OSError:
-        return None
+    return crashlog.write(error, file_name="tui.log")
