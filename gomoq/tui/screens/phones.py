@@ -113,7 +113,7 @@ class PhonesScreen(WorkbenchScreen):
                 r["name"] or "—",
                 r["phone"] or "—",
                 e164,
-                f"{r['failures']}/{r['calls']} calls" if r["calls"] else "no calls",
+                f"{r['failures']}/{r['calls']}" if r["calls"] else "0/0",
                 ACTIONS.get(r["decision"] or "", r["decision"] or ""),
                 key=r["key"],
             )
