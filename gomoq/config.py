@@ -123,6 +123,57 @@ def validate_base_url(url: str) -> str:
     return text.rstrip("/")
 
 
+PROFILE_KEYS = (
+    "base_url",
+    "api_key_env",
+    "api_key",
+    "region",
+    "rate_limit",
+    "auth_scheme",
+    "update_method",
+    "checks",
+    "segments",
+)
+TOP_KEYS = ("active", "profiles")
+
+
+def _unknown(keys: Any, known: tuple[str, ...], where: str) -> list[str]:
+    import difflib
+
+    out = []
+    for key in sorted(str(k) for k in keys if k not in known):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" — did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+        out.append(f"unknown setting {key!r} in {where}{hint}")
+    return out
+
+
+def config_warnings(name: str | None = None, path: Path | None = None) -> list[str]:
+    """What is wrong but not fatal in the config file: settings gomoq does not know (a typo
+    such as `ratelimit` would silently leave the default in force), and a file that holds a
+    key while others may read it. One sentence each; `name` limits to one profile."""
+    path = path or paths.config_file()
+    data = _read_config(path)
+    if not data:
+        return []
+    out = _unknown(data.keys(), TOP_KEYS, f"{path}")
+    profiles: dict[str, Any] = data.get("profiles", {})
+    for pname, table in profiles.items():
+        if name is None or pname == name:
+            out += _unknown(table.keys(), PROFILE_KEYS, f"profile {pname!r}")
+    holds_key = any(isinstance(t.get("api_key"), str) and t["api_key"] for t in profiles.values())
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return out
+    if holds_key and mode & 0o077:
+        out.append(
+            f"{path} holds an API key but its mode is {mode:04o}, so others on this machine may "
+            f"read it: run `chmod 600 {path}`"
+        )
+    return out
+
+
 def _read_config(path: Path | None = None) -> dict[str, Any]:
     path = path or paths.config_file()
     try:

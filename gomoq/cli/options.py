@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gomoq.config import Profile, load_profile
+from gomoq.config import Profile, config_warnings, load_profile
 from gomoq.errors import ConfigError
 from gomoq.secrets import redact
 
@@ -48,7 +48,10 @@ def load_profile_or_exit(name: str | None) -> Profile:
     under `gomoq.cli.main` (standalone_mode=False) and under click's `CliRunner`.
     """
     try:
-        return load_profile(name)
+        profile = load_profile(name)
+        for warning in config_warnings(profile.name):
+            click.echo(f"Warning: {warning}.", err=True)
+        return profile
     except ConfigError as exc:
         click.echo(f"Error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)

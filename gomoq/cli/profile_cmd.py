@@ -202,4 +202,6 @@ def remove(name: str) -> None:
 def check_(name: str | None) -> None:
     """Verify a profile's key with GET /users/me (default: the active profile)."""
     prof = config.load_profile(name)
+    for warning in config.config_warnings(prof.name):
+        click.echo(f"Warning: {warning}.", err=True)
     click.echo(f"Profile {prof.name!r}: {verify(prof)}")

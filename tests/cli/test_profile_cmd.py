@@ -251,3 +251,29 @@ def test_every_rendering_of_a_key_is_masked() -> None:
         f"plain {key}",
     ):
         assert "SECRETKEY0123456789" not in redact(shown), shown
+
+
+def test_unknown_settings_and_an_open_key_file_are_named(
+    sandbox_app: Any, sandbox_key: str
+) -> None:
+    """Issue 13 item 11: a typo (`ratelimit`) or an unknown setting (`colour`) is named with a
+    suggestion, and a config file holding a key with a mode other than 0600 is warned about,
+    with the command that fixes it."""
+    import os
+
+    from gomoq.config import Profile, save_profile
+
+    save_profile(Profile("t", URL, sandbox_key), activate=True)
+    path = paths.config_file()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[profiles.t]\n", '[profiles.t]\nratelimit = 1\ncolour = "red"\n'))
+    os.chmod(path, 0o644)
+    with in_process(sandbox_app):
+        result = run("profile", "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "unknown setting 'ratelimit' in profile 't' — did you mean 'rate_limit'?" in result.stderr
+    )
+    assert "unknown setting 'colour' in profile 't'" in result.stderr
+    assert "its mode is 0644" in result.stderr and f"chmod 600 {path}" in result.stderr
+    assert sandbox_key not in result.output
