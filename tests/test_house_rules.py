@@ -57,3 +57,21 @@ def test_numpy_only_in_the_finding_id_hash() -> None:
         if "numpy" in _imported_roots(p) and p.relative_to(PACKAGE).as_posix() != "checks/ids.py"
     ]
     assert offenders == [], f"numpy imported outside gomoq/checks/ids.py: {offenders}"
+
+
+def test_help_loads_neither_polars_nor_textual_nor_the_sandbox() -> None:
+    """`gomoq --help` imports every command's module (for their short help): start-up stays
+    light only if none of them loads polars, Textual or the sandbox's web server at import."""
+    code = (
+        "import sys\n"
+        "from gomoq.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('polars', 'textual', 'starlette', 'uvicorn', 'gomoq.sandbox')\n"
+        "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == ""
+    assert "demo" in out.stdout
