@@ -272,7 +272,7 @@ def _other_pairs(
 ) -> pl.DataFrame:
     """Pairs under different numbers from the name and email keys (`dup_blocking`), as
     `r_a`, `r_b` in id order with `edit` = `other`."""
-    cols = ("r", "num", "fn", "ln", "fs", "ls", "em")
+    cols = ("r", "num", "fn", "ln", "em")
     small = people.select(cols).join(crowded.select("num"), on="num", how="anti")
     blocked = blocked_pairs(small, cfg.max_name_block)
     ids = people["id"]
