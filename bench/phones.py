@@ -172,14 +172,20 @@ def every_rule(args: argparse.Namespace) -> None:
                 "contact_id"
             ].to_list()
         )
-        clustered = set(
-            findings.filter(
-                (pl.col("check") == "duplicates") & pl.col("kind").str.contains("exact")
-            )["contact_id"].to_list()
+        dupes = findings.filter(
+            (pl.col("check") == "duplicates") & pl.col("cluster_id").is_not_null()
+        )
+        clustered = set(dupes["contact_id"].to_list())
+        kinds = dict(
+            dupes.filter(pl.col("contact_id").is_in(list(left)))
+            .group_by("kind")
+            .agg(pl.col("contact_id").n_unique())
+            .iter_rows()
         )
         print(
-            f"after sync: {len(left):,} non_e164 findings left, {len(left - clustered):,} of them "
-            f"outside an exact-duplicate cluster (target 0) "
+            f"after sync: {len(left):,} non_e164 findings left (the contacts the plan left out: "
+            f"another live contact holds the number), in duplicates clusters {kinds}; "
+            f"{len(left - clustered):,} outside any cluster (target 0) "
             f"{'OK' if not left - clustered else 'MISSED'}"
         )
         undone = svc.undo(profile, result.run_id)

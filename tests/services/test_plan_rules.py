@@ -160,7 +160,15 @@ def test_normalise_phones_is_one_request_each_and_undoes_exactly(
     server.edit(ids[0], city="Ifrane")
     taken = action.phones[ids[1]]
     outsider = next(c for c in server.live_ids() if c not in action.phones)
-    server.edit(outsider, primary_phone=taken)
+    same = server.contact(ids[1])  # the same person, entered twice
+    server.edit(
+        outsider,
+        primary_phone=taken,
+        first_name=same["first_name"],
+        last_name=same["last_name"],
+        full_name=same["full_name"],
+        primary_email=same["primary_email"],
+    )
     before = {c: server.contact(c) for c in ids}
     result = svc.apply(synced, Plan(profile=synced.name, actions=[action]))
     assert result.ok and result.conflicts == 0, result.messages
@@ -171,6 +179,15 @@ def test_normalise_phones_is_one_request_each_and_undoes_exactly(
     # one update per rewrite, nothing read first (the 409 costs its one request too)
     assert result.requests == len(ids)
     assert server.contact(ids[0])["city"] == "Ifrane"
+    # the next check proposes the two holders of that number as one exact-duplicate cluster
+    sync(synced)
+    dupes = run_checks(synced, checks=["duplicates"]).findings
+    exact = dupes.filter(pl.col("kind").str.contains("exact"))
+    cluster = exact.filter(pl.col("contact_id") == ids[1])["cluster_id"].to_list()
+    assert (
+        cluster
+        and outsider in exact.filter(pl.col("cluster_id") == cluster[0])["contact_id"].to_list()
+    )
     assert svc.undo(synced, result.run_id).ok
     for cid in ids:
         now = server.contact(cid)
