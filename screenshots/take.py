@@ -42,15 +42,14 @@ def text(widget: Any) -> str:
 
 async def drive(profile: Any, size: tuple[int, int]) -> list[Path]:
     """Walk every screen and save its picture."""
-    from dataclasses import replace
-
     from gomoq.checks.settings import CheckSettings
+    from gomoq.config import set_segments
     from gomoq.services.audiences import engagement_segments
     from gomoq.tui.app import GomoqApp
 
     saved: list[Path] = []
     # the guide's engagement segments, so that the Audiences screen shows joiners and leavers
-    profile = replace(profile, segments=engagement_segments(CheckSettings()))
+    set_segments(profile.name, engagement_segments(CheckSettings()))
     app = GomoqApp(profile)
     async with app.run_test(size=size) as pilot:
 
