@@ -70,3 +70,29 @@ def test_columns_fit_their_content_and_shrink_to_the_screen() -> None:
     narrow = fit_widths(headers, rows, 50, minimum=8, fixed=[1])
     assert sum(narrow) + 2 * len(headers) <= 50 and narrow[0] == 1 and min(narrow[1:]) >= 8
     assert clip("preferred_language", 10) == "preferred…" and clip("ab", 10) == "ab"
+
+
+def test_detail_pane_keeps_a_long_attribute_name_apart_from_its_value() -> None:
+    import polars as pl
+
+    from gomoq.tui.data import ContactDetail
+    from gomoq.tui.screens.contacts import detail_text
+
+    detail = ContactDetail(
+        contact_id="c1",
+        fields=[("first_name", "Amina")],
+        attributes=[("preferred_language", "ar")],
+        audiences=[],
+        calls=pl.DataFrame(schema={"created_at": pl.Datetime("ms", "UTC"), "status": pl.String}),
+        findings=pl.DataFrame(
+            schema={
+                "severity": pl.String,
+                "check": pl.String,
+                "kind": pl.String,
+                "evidence": pl.String,
+                "decision": pl.String,
+            }
+        ),
+    )
+    text = detail_text(detail).plain
+    assert "preferred_languagear" not in text and "preferred_langua… ar" in text

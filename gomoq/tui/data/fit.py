@@ -30,7 +30,8 @@ def fit_widths(
 ) -> list[int]:
     """Content widths for columns: each its widest cell (or header), and when the total does not
     fit `available` characters (padding included), the widest ones shrunk to a fair share, none
-    below `minimum` (or its header). `fixed` gives a column a width that never changes."""
+    below `minimum` (headers are cut too: clip them). `fixed` gives a column a width that never
+    changes."""
     natural = [
         max([len(h), *(len(r[i]) for r in rows if i < len(r))]) for i, h in enumerate(headers)
     ]
@@ -41,9 +42,7 @@ def fit_widths(
     if sum(widths) <= room:
         return widths
     floors = [
-        natural[i]
-        if fixed and i < len(fixed) and fixed[i] is not None
-        else min(natural[i], max(minimum, min(len(headers[i]), 12)))
+        natural[i] if pinned[i] is not None else min(natural[i], minimum)
         for i in range(len(headers))
     ]
     # water-filling: lower a common cap until everything fits (or every column is at its floor)

@@ -16,6 +16,7 @@ from gomoq.api.contract import spelled
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import EXAMPLES, attribute_definition, attribute_groups, read_value
+from gomoq.tui.data.fit import clip, fit_widths
 from gomoq.tui.dialogs.ask import AskValue
 from gomoq.tui.messages import DecisionRecorded, DecisionsTakenBack, TableReady
 from gomoq.tui.screens.base import taken_back_text
@@ -78,11 +79,25 @@ class AttributesScreen(ExportingScreen):
         table = self.query_one("#attrs-table", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_columns("Attribute", "Invalid value", "Contacts", "Problem", "Decision")
-        for r in message.frame.iter_rows(named=True):
-            table.add_row(
-                r["field"], shown_value(r["value"]), r["count"], r["kind"], r["decision"] or ""
-            )
+        # Decision first after the value: it is what the operator acts on, and it must never
+        # fall off the screen; columns sized to content, the whole value in the side pane
+        headers = ["Attribute", "Invalid value", "Decision", "Contacts", "Problem"]
+        cells = [
+            [
+                str(r["field"]),
+                shown_value(r["value"]),
+                str(r["decision"] or ""),
+                f"{r['count']:,}",
+                str(r["kind"] or "").replace("_", " "),
+            ]
+            for r in message.frame.iter_rows(named=True)
+        ]
+        pane = 30 if self.app.size.width < 110 else 40
+        widths = fit_widths(headers, cells, self.app.size.width - pane - 8, minimum=8)
+        for header, width in zip(headers, widths, strict=True):
+            table.add_column(clip(header, width), width=width)
+        for row in cells:
+            table.add_row(*(clip(v, w) for v, w in zip(row, widths, strict=True)))
         if message.frame.height:
             table.move_cursor(row=min(cursor, message.frame.height - 1))
         status = f"{message.frame.height:,} invalid value groups"

@@ -128,9 +128,9 @@ class CallsScreen(ExportingScreen):
         severities = [r["severity"] or "" for r in rows.iter_rows(named=True)]
         cells = [[row[i] for i in keep] for row in cells]
         pane = 30 if narrow else 40
-        widths = fit_widths(headers, cells, self.app.size.width - pane - 5, minimum=8, fixed=[1])
+        widths = fit_widths(headers, cells, self.app.size.width - pane - 8, minimum=8, fixed=[1])
         for header, width in zip(headers, widths, strict=True):
-            table.add_column(header, width=width)
+            table.add_column(clip(header, width), width=width)
         for r, row, severity in zip(rows.iter_rows(named=True), cells, severities, strict=True):
             table.add_row(
                 *(

@@ -24,6 +24,7 @@ from gomoq.tui.data import (
     ContactIndex,
     contact_detail,
 )
+from gomoq.tui.data.fit import clip
 from gomoq.tui.messages import (
     ContactDetailLoaded,
     ContactsIndexed,
@@ -47,11 +48,11 @@ def detail_text(detail: ContactDetail) -> Text:
     section("Fields")
     for name, value in detail.fields:
         if value:
-            text.append(f"{name:<18}", style="dim")
+            text.append(f"{clip(name, 17):<18}", style="dim")  # never runs into its value
             text.append(f"{printable(str(value))}\n")
     section(f"Attributes ({len(detail.attributes)})")
     for name, value in detail.attributes:
-        text.append(f"{printable(str(name)):<18}", style="dim")
+        text.append(f"{clip(printable(str(name)), 17):<18}", style="dim")
         text.append(f"{printable(str(value))}\n")
     section(f"Audiences ({len(detail.audiences)})")
     text.append(printable(", ".join(detail.audiences)) or "none")

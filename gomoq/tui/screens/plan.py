@@ -22,6 +22,7 @@ from gomoq.api.contract import spelled
 from gomoq.progress import CancelFn, ProgressFn
 from gomoq.tui import bridge
 from gomoq.tui.data import TableSource
+from gomoq.tui.data.fit import clip, fit_widths
 from gomoq.tui.dialogs.ask import Confirm
 from gomoq.tui.messages import (
     DecisionsListed,
@@ -49,8 +50,9 @@ characters) pushed the "after" column off a 120-column screen; three cells of 26
 action, kind and contact. `gomoq plan show` prints everything."""
 
 
-def cell(value: Any) -> str:
-    """A value short enough for a table cell (cut at `CELL_WIDTH` with an ellipsis)."""
+def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
+    """A value as a table cell shows it (API spelling; cut at `width` with an ellipsis unless
+    `width` is None)."""
     if value is None:
         return "—"
     if isinstance(value, dict):
@@ -59,7 +61,7 @@ def cell(value: Any) -> str:
         text = f"{len(value)} item(s)" if len(value) > 3 else ", ".join(map(spelled, value))
     else:
         text = spelled(value)  # the API's spelling: true, 12, never Python's True
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+    return text if width is None else clip(text, width)
 
 
 NICE = {"action_id": "action", "contact_id": "contact"}
@@ -256,7 +258,8 @@ class PlanScreen(WorkbenchScreen):
         rows = [as_mapping(r) for r in self.rows]
         pending = [r for r in rows if r.get("before") != r.get("after")]
         in_place = len(rows) - len(pending)
-        table.add_columns(*(NICE.get(k, k) for k in rows[0]))
+        headers = [NICE.get(k, k) for k in rows[0]]
+        grid: list[list[str]] = []
         for values in pending:
             if "contact_id" in values:
                 cid = str(values["contact_id"])
@@ -264,7 +267,13 @@ class PlanScreen(WorkbenchScreen):
             if values.get("field") == "audiences":
                 for side in ("before", "after"):
                     values[side] = with_names(values.get(side), names)
-            table.add_row(*(cell(v) for v in values.values()))
+            grid.append([cell(v, width=None) for v in values.values()])
+        # sized to content, shrunk to the screen; `gomoq plan show` prints every value whole
+        widths = fit_widths(headers, grid, self.app.size.width - 5, minimum=8)
+        for header, width in zip(headers, widths, strict=True):
+            table.add_column(clip(header, width), width=width)
+        for row in grid:
+            table.add_row(*(clip(v, w) for v, w in zip(row, widths, strict=True)))
         status = f"{actions} action(s), {len(pending)} change(s) to make"
         if in_place:
             status += f" ({in_place} already in place, not shown)"
