@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from gomoq.sandbox.db import now_iso
@@ -105,8 +105,37 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(orjson.dumps(data), status, headers, media_type="application/json")
 
 
+def _is_json_type(value: str | None) -> bool:
+    """`application/json` or a `+json` type (parameters such as a charset aside)."""
+    media = (value or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def read_json(request: Request) -> Any:
-    """The request's JSON body; 400 on an empty or broken body, 413 on a huge one."""
+    """The request's JSON body; 415 when it is not declared JSON (the real API's body parser
+    reads only JSON bodies: a `text/plain` one never reaches validation), 400 on an empty or
+    broken body, 413 on a huge one. A client that hangs up mid-body is answered 499 (nobody
+    reads it), not a traceback on the server's stderr."""
+    declared = request.headers.get("content-type")
+    if declared is not None and not _is_json_type(declared):
+        raise _not_json()
+    try:
+        return await _read_json(request, typed=declared is not None)
+    except ClientDisconnect:
+        raise ApiProblem(499, "CLIENT_CLOSED_REQUEST", "The client closed the request") from None
+
+
+def _not_json() -> ApiProblem:
+    return ApiProblem(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Request body must be sent with Content-Type: application/json",
+    )
+
+
+async def _read_json(request: Request, *, typed: bool) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiProblem(413, "PAYLOAD_TOO_LARGE", "Request body is larger than 16 MB")
@@ -120,6 +149,8 @@ async def read_json(request: Request) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise ApiProblem(400, "INVALID_JSON", "Request body must be a JSON document")
+    if not typed:  # a body without a Content-Type is not read as JSON either
+        raise _not_json()
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -141,10 +172,9 @@ def query_int(request: Request, name: str, default: int, low: int, high: int | N
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    # ASCII digits only: Python's int() also reads "1_0", " 10" and Arabic-Indic "١٠", which
+    # the real API's validation (class-validator) refuses
+    value = int(raw) if raw.isascii() and raw.isdigit() else None
     if value is None or value < low or (high is not None and value > high):
         bound = f" and at most {high}" if high is not None else ""
         raise validation_failed(

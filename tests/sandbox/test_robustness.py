@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -197,3 +198,65 @@ async def test_every_id_route_answers_400_for_bad_ids_and_404_for_unknown(
         assert_error(bad, 400, "VALIDATION_FAILED")
         missing = await client.request(method, template.format(unknown), json=body)
         assert_error(missing, 404, "NOT_FOUND")
+
+
+async def test_numbers_must_be_ascii_digits(client: httpx.AsyncClient) -> None:
+    """Issue 13 item 16: Python's int() reads `1_0`, ` 10` and Arabic-Indic `١٠`; the API's
+    validation does not, and neither does the sandbox."""
+    for raw in ("1_0", "١٠", " 10", "+10", "10.0"):
+        r = await client.get("/api/contact", params={"limit": raw})
+        assert r.status_code == 400, (raw, r.text)
+        assert "limit must be an integer" in r.text
+    assert (await client.get("/api/contact", params={"limit": "10"})).status_code == 200
+
+
+async def test_a_body_not_declared_json_is_refused(client: httpx.AsyncClient) -> None:
+    body = '{"primaryPhone": "+212622220099", "firstName": "Plain"}'
+    r = await client.post("/api/contact", content=body, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415, r.text
+    assert r.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    ok = await client.post(
+        "/api/contact", content=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 201, ok.text
+
+
+async def test_a_client_hanging_up_mid_body_leaves_no_traceback(
+    app: SandboxApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The body stream ends in a disconnect (what Starlette raises as ClientDisconnect): the
+    route answers 499 to nobody instead of raising."""
+    sent: list[dict[str, object]] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"primaryPhone": "+2126', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/contact",
+        "raw_path": b"/api/contact",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"x-api-key", app.sandbox.api_key.encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("sandbox.test", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    assert starts and starts[0]["status"] == 499
+    assert "ClientDisconnect" not in caplog.text
