@@ -56,3 +56,6 @@ class Engine(Protocol):
 
     def finish_units(self, seqs: Sequence[int], state: str, message: str | None = None) -> None:
         """Record a final state for many units."""
+
+    def run_images(self, run_id: str) -> dict[str, tuple[dict[str, Any], dict[str, Any] | None]]:
+        """The before/after images of another run, read once per engine."""

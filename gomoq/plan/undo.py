@@ -167,7 +167,7 @@ async def prepare_restore(
     journal = engine.journal
     orig, seq = unit.data["of_run"], int(unit.data["of_seq"])
     done = [s for s in journal.steps(orig, seq) if s.state == "done"]
-    images = journal.images(orig)
+    images = engine.run_images(orig)
     updated: list[str] = []
     deleted: list[str] = []
     for s in done:
