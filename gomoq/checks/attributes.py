@@ -191,21 +191,9 @@ def _phone_validity(tables: CheckInput, settings: CheckSettings, raws: pl.Series
     return norm.select("raw", pl.col("valid").fill_null(False).alias("phone_ok"))
 
 
-def _custom(tables: CheckInput, settings: CheckSettings) -> pl.LazyFrame:
-    defs = (
-        tables.attribute_defs.select("name", pl.col("type").alias("attr_type"))
-        .filter(pl.col("name").is_not_null())
-        .unique("name", keep="first")
-    )
-    attrs = (
-        tables.attributes.filter(
-            pl.col("contact_id").is_not_null()
-            & pl.col("value").is_not_null()
-            & (pl.col("json_type").fill_null("string") != "null")
-        )
-        .join(defs, on="name", how="left")
-        .collect()
-    )
+def _judged(tables: CheckInput, settings: CheckSettings, attrs: pl.DataFrame) -> pl.DataFrame:
+    """The values that can be findings, each with `valid`: the invalid scalar values and every
+    array (judged by `_arrays_valid`), from `attrs` (values joined with their `attr_type`)."""
     kind, json_type, value = pl.col("attr_type"), pl.col("json_type"), pl.col("value")
     parts = []
     # One lazy filter per attribute type, so each value meets only its own type's rule (a
@@ -237,13 +225,34 @@ def _custom(tables: CheckInput, settings: CheckSettings) -> pl.LazyFrame:
             # Only what can be a finding: the invalid values, and arrays (decided below).
             .filter(~pl.col("valid") | (json_type == "array"))
         )
-    checked = (
+    return (
         pl.concat(parts, how="vertical").collect()
         if parts
         else pl.DataFrame(schema={**attrs.schema, "valid": pl.Boolean()}).select(
             "contact_id", "name", "value", "json_type", "attr_type", "valid"
         )
     )
+
+
+def _custom(tables: CheckInput, settings: CheckSettings) -> pl.LazyFrame:
+    """Findings on custom attribute values: invalid for their definition's type, or (switch
+    `undefined`) under a name with no definition."""
+    defs = (
+        tables.attribute_defs.select("name", pl.col("type").alias("attr_type"))
+        .filter(pl.col("name").is_not_null())
+        .unique("name", keep="first")
+    )
+    attrs = (
+        tables.attributes.filter(
+            pl.col("contact_id").is_not_null()
+            & pl.col("value").is_not_null()
+            & (pl.col("json_type").fill_null("string") != "null")
+        )
+        .join(defs, on="name", how="left")
+        .collect()
+    )
+    checked = _judged(tables, settings, attrs)
+    kind, json_type = pl.col("attr_type"), pl.col("json_type")
     arrays = checked.filter(json_type == "array")
     if arrays.height:
         fixed = arrays.with_columns(_arrays_valid(arrays))
