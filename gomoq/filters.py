@@ -409,15 +409,18 @@ def compile_filter(text: str, vocabulary: Vocabulary) -> Compiled:
 
 def did_you_mean(word: str, candidates: Sequence[str]) -> str | None:
     """The candidate closest to `word` (difflib ratio, also against each `_`/`.`/`-`-separated
-    part of a candidate so that 'tierr' finds 'customer_tier'), or None when none is close."""
-    best, best_score = None, 0.0
+    part of a candidate so that 'tierr' finds 'customer_tier'), or None when none is close.
+    On a tie a slug (lower case, no space: how the API names attributes) wins over a name
+    such as 'Customer Tier' that only a stray value carries."""
+    best, best_score = None, (0.0, False)
     low = word.lower()
     for cand in candidates:
         parts = [cand, *re.split(r"[_.\- ]", cand)]
-        score = max(difflib.SequenceMatcher(None, low, p.lower()).ratio() for p in parts if p)
+        ratio = max(difflib.SequenceMatcher(None, low, p.lower()).ratio() for p in parts if p)
+        score = (ratio, cand == cand.lower() and " " not in cand)
         if score > best_score:
             best, best_score = cand, score
-    return best if best_score >= 0.75 else None
+    return best if best_score[0] >= 0.75 else None
 
 
 def _unknown(kind: str, word: str, candidates: Sequence[str], position: int, text: str) -> None:

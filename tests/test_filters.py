@@ -178,6 +178,8 @@ def test_did_you_mean() -> None:
     assert did_you_mean("cty", names) == "city"
     assert did_you_mean("loyaltypoints", names) == "loyalty_points"
     assert did_you_mean("zzzz", names) is None
+    # a slug wins a tie against a stray name with a space (the demo carries both)
+    assert did_you_mean("tierr", ["Customer Tier", "customer_tier"]) == "customer_tier"
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,6 +7,7 @@ The file is the data; one sentence on stderr says what was written.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,7 @@ def export(
     tables = CheckInput.from_snapshot(snapshot)
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
 
+    @functools.cache  # the filter and the rows may both ask: the checks run once
     def findings() -> pl.DataFrame:
         click.echo("Running the checks for the findings…", err=True)
         return run_checks_on(tables, settings, profile=profile.name).findings
