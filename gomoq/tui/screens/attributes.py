@@ -162,7 +162,9 @@ class AttributesScreen(ExportingScreen):
                 if reading.problem is None:
                     self.decide(group, "set_attribute", reading.value)
 
-        question = f"New value of {field} ({kind or 'undefined'}) for {group['count']:,} contacts"
+        count = int(group["count"])
+        people = f"{count:,} contact" + ("" if count == 1 else "s")
+        question = f"New value of {field} ({kind or 'undefined'}) for {people}"
         self.app.push_screen(
             AskValue(question, EXAMPLES.get(kind, ""), reader=reader),
             answered,

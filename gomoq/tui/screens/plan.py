@@ -144,6 +144,10 @@ class PlanScreen(WorkbenchScreen):
                 yield Static("", id="plan-result-body")
 
     def on_screen_resume(self) -> None:
+        # the result of a run shown when one comes back to the screen is stale (an undo may
+        # have reversed it since): the screen shows the plan as it is now
+        if "apply" not in self.running:
+            self.query_one("#plan-result-body", Static).update("")
         self.refresh_data()
 
     def refresh_data(self) -> None:
