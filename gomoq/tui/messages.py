@@ -157,9 +157,11 @@ class DecisionsTakenBack(Message):
 class DecisionsListed(Message):
     """The decisions in force (`gomoq.services.decisions.DecisionRow`), newest first."""
 
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: list[Any], names: dict[str, str] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.names = names or {}
+        """contact id -> name, for the contacts the decisions are about."""
 
 
 class TableReady(Message):

@@ -138,6 +138,8 @@ async def test_plan_lists_the_decisions_and_drops_one() -> None:
         await wait_for(pilot, lambda: len(screen.decisions) == 2)
         table = screen.query_one("#plan-table", DataTable)
         assert table.row_count == 2
+        shown = " ".join(str(c) for i in range(2) for c in table.get_row_at(i))
+        assert "First6 Last6" in shown  # contacts by name, not by id
         ids = [r.finding_id for r in screen.decisions]
         table.move_cursor(row=ids.index("fc6"))
         await pilot.press("u")

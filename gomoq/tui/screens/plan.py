@@ -169,14 +169,19 @@ class PlanScreen(WorkbenchScreen):
         if profile is None:
             return
 
+        source = self.workbench.source
+
         def work(_p: ProgressFn, _c: CancelFn) -> DecisionsListed:
-            return DecisionsListed(bridge.list_decisions(profile))
+            rows = bridge.list_decisions(profile)
+            touched = [{"contact_id": c} for r in rows for c in r.contact_ids[:2]]
+            return DecisionsListed(rows, contact_names(source, touched))
 
         self.start("decisions", "Listing decisions", work, show=False)
 
     def on_decisions_listed(self, message: DecisionsListed) -> None:
         self.finish("decisions")
         self.decisions = message.rows
+        self.names = {**self.names, **message.names}
         if self.showing == "decisions":
             self.draw_decisions()
 
