@@ -189,6 +189,25 @@ def _normalise_phones(
     return dict(sorted(phones.items())), frame.height - alone.height
 
 
+def _undoable(data: AutoInput, rule: str, ids: list[str]) -> list[str]:
+    """The contacts a rule may soft-delete: not those whose stored phone another live contact
+    holds as well (a household's number). Undo re-creates a deleted contact, and the API refuses
+    a second live contact with the same phone (409), so such a deletion could not be undone;
+    they are left out and counted in the plan's notes (flag them, or take them out of audiences)."""
+    if data.phones is None:
+        return ids
+    counts = data.phones.group_by("primary_phone").len()
+    shared = set(counts.filter(pl.col("len") > 1)["primary_phone"].drop_nulls().to_list())
+    held = data.phones.filter(pl.col("primary_phone").is_in(list(shared)))
+    skip = set(held["id"].to_list()) & set(ids)
+    if skip:
+        data.notes.append(
+            f"{rule}: {len(skip)} contacts left out: another live contact holds the same stored "
+            "phone, so undo could not re-create them (flag them or remove them from audiences)"
+        )
+    return [c for c in ids if c not in skip]
+
+
 def _flag(rule: Rule, ids: Sequence[str], n: int) -> FlagAction:
     value = rule.get("value")
     return FlagAction(
@@ -235,7 +254,9 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
             if ids and rule.name.startswith("flag"):
                 actions.append(_flag(rule, ids, n))
             elif ids:
-                actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
+                ids = _undoable(data, rule.name, ids)
+                if ids:
+                    actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
         elif rule.name == "flag-repeated-failures":
             frame = findings.filter(
                 (pl.col("check") == "call_failures") & _at_least(str(rule.get("severity")))
@@ -250,7 +271,9 @@ def auto_plan(profile: Profile, rules: Sequence[str], data: AutoInput) -> Plan:
             if rule.name == "flag-inactive":
                 actions.append(_flag(rule, ids, n))
             elif rule.name == "delete-inactive":
-                actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
+                ids = _undoable(data, rule.name, ids)
+                if ids:
+                    actions.append(DeleteAction(f"{rule.name}-{n}", tuple(ids)))
             else:
                 auds = rule.get("audiences")
                 actions.append(RemoveFromAudiencesAction(f"{rule.name}-{n}", tuple(ids), auds))

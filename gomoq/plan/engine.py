@@ -63,14 +63,17 @@ def unit_phase(unit: ActionRow) -> int:
     merges or removes is handled first, as reviewed); phone rewrites last, once the contacts the
     plan deletes have freed their numbers (a soft-deleted contact's phone is free again), and
     never on a contact the plan deleted. Undo: phones put back before soft-deleted contacts are
-    re-created, since a re-created contact may hold the number another was rewritten to.
+    re-created, since a re-created contact may hold the number another was rewritten to; merges
+    undone before deletions.
     """
     if unit.kind == "delete":
         return 1
     if unit.kind == "set_phone":
         return 2
-    if unit.kind == "restore" and unit.data.get("of_kind") in ("delete", "merge"):
-        return 1
+    if unit.kind == "restore" and unit.data.get("of_kind") == "merge":
+        return 1  # a survivor gives its loser's number back before anyone else is re-created
+    if unit.kind == "restore" and unit.data.get("of_kind") == "delete":
+        return 2
     return 0
 
 

@@ -463,7 +463,7 @@ def plan_auto(profile: Profile, rules: Sequence[str], notes: list[str] | None = 
         lookup=cache_lookup(profile.name),
         answered=lambda: _answered_calls(profile.name),
     )
-    if "normalise-phones" in names:
+    if names & {"normalise-phones", "delete-invalid-phones", "delete-inactive"}:
         data.phones = tables.contact_phones(settings.region).select(
             "id", "primary_phone", "e164", "valid"
         )
