@@ -44,12 +44,12 @@ def test_lost_upsert_answers_create_nothing_twice(
     assert len(phones) == 60 and set(phones.values()) == {1}
     assert len(server.live_ids()) == before + 60
     journal = Journal(connect())
-    read_back = [
-        s for s in journal.steps(result.run_id, shared=True) if (s.result or {}).get("read_back")
-    ]
     ids = created_ids(journal, result.run_id)
-    assert len(set(ids)) == 60  # every contact known for undo, found by answer or read-back
-    assert read_back  # some batches were settled by reading back alone (seeded faults)
+    # Every contact known for undo, found by its answer or by the read-back: without the
+    # read-back, 40 of the 60 ids are unknown here. (Whether a whole batch is settled by
+    # reading back alone depends on how the seeded drops fall on concurrent requests, which
+    # varies with the machine's load, so it is not asserted.)
+    assert len(set(ids)) == 60
 
     undone = svc.undo(profile, result.run_id)
     assert undone.ok, undone.messages
