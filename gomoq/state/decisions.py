@@ -86,7 +86,13 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     have = {row[1] for row in conn.execute("PRAGMA table_info(decisions_log)")}
     for name, kind in _LOG_COLUMNS:
         if name not in have:
-            conn.execute(f"ALTER TABLE decisions_log ADD COLUMN {name} {kind}")
+            try:
+                conn.execute(f"ALTER TABLE decisions_log ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:
+                # Two connections (the app's workers, or a CLI beside the app) can both see the
+                # column missing; the second ALTER then finds it added, which is what it wanted.
+                if "duplicate column name" not in str(exc):
+                    raise
 
 
 def _now() -> str:

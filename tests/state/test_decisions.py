@@ -143,3 +143,31 @@ def test_alternative_fingerprints_and_cluster_rows() -> None:
 def test_supplied_fingerprint_column_wins() -> None:
     frame = findings(("f1", "c1", "v")).with_columns(pl.lit("mine").alias("data_fingerprint"))
     assert fp(frame, "f1") == "mine"
+
+
+def test_two_connections_adding_the_new_log_columns_do_not_clash(tmp_path: Path) -> None:
+    """A connection that read the old schema adds a column another connection has just added
+    (the app's workers racing; seen as 'duplicate column name: check_name')."""
+    path = tmp_path / "state.db"
+    first = sqlite3.connect(path)
+    first.executescript(decisions.SCHEMA)  # the first release's tables, without the new columns
+    stale = list(first.execute("PRAGMA table_info(decisions_log)"))
+
+    class StaleView:
+        """The second connection, as it was when it read the schema: before the first's ALTER."""
+
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def executescript(self, script: str) -> object:
+            return self.conn.executescript(script)
+
+        def execute(self, sql: str, *args: object) -> object:
+            if sql.startswith("PRAGMA table_info"):
+                return iter(stale)
+            return self.conn.execute(sql, *args)
+
+    decisions.ensure_schema(first)
+    decisions.ensure_schema(StaleView(sqlite3.connect(path)))  # type: ignore[arg-type]
+    have = {row[1] for row in first.execute("PRAGMA table_info(decisions_log)")}
+    assert {"check_name", "contact_ids", "undoes"} <= have
