@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
+import polars as pl
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -152,6 +153,13 @@ class WorkbenchScreen(Screen[None]):
             return DecisionsTakenBack(bridge.take_back_decisions(profile, finding_ids), what)
 
         self.start("decision", "Taking back", work, show=False, exclusive=False)
+
+    def take_back_rows(self, rows: pl.DataFrame, contacts: int) -> None:
+        """Take back the decisions of the decided `rows` (a list screen's rows, each with its
+        `finding_ids` and `decision`), said as `contacts` contacts."""
+        decided = rows.filter(pl.col("decision").is_not_null())
+        ids = decided.select(pl.col("finding_ids").explode()).to_series().drop_nulls().to_list()
+        self.take_back(ids, f"{contacts} contact" + ("" if contacts == 1 else "s"))
 
     def action_cancel_job(self) -> None:
         """Ask the running job to stop at its next safe point."""

@@ -208,9 +208,7 @@ class CallsScreen(ExportingScreen):
         rows, targets = self.rows, self._targets()
         if rows is None or not targets:
             return
-        picked = rows.filter(pl.col("contact_id").is_in(targets) & pl.col("decision").is_not_null())
-        ids = picked.select(pl.col("finding_ids").explode()).to_series().to_list()
-        self.take_back(ids, f"{len(targets)} contact" + ("" if len(targets) == 1 else "s"))
+        self.take_back_rows(rows.filter(pl.col("contact_id").is_in(targets)), len(targets))
 
     def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
         self.finish("decision")

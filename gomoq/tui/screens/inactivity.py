@@ -182,9 +182,7 @@ class InactivityScreen(WorkbenchScreen):
         picked = self._picked()
         if picked.height == 0:
             return
-        decided = picked.filter(pl.col("decision").is_not_null())
-        ids = decided.select(pl.col("finding_ids").explode()).to_series().drop_nulls().to_list()
-        self.take_back(ids, f"{picked.height} contact" + ("" if picked.height == 1 else "s"))
+        self.take_back_rows(picked, picked.height)
 
     def on_decisions_taken_back(self, message: DecisionsTakenBack) -> None:
         self.finish("decision")
