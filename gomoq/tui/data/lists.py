@@ -22,6 +22,20 @@ KIND_RANK: dict[str, int] = {
 }
 
 
+def contact_people(source: TableSource, ids: pl.Series) -> pl.DataFrame:
+    """contact_id, name and stored phone of the contacts `ids`, read from the snapshot."""
+    return (
+        source.scan("contacts")
+        .filter(pl.col("id").is_in(ids.implode()))
+        .select(
+            pl.col("id").alias("contact_id"),
+            pl.col("full_name").alias("name"),
+            pl.col("primary_phone").alias("phone"),
+        )
+        .collect()
+    )
+
+
 def call_failure_rows(findings: pl.DataFrame, source: TableSource) -> pl.DataFrame:
     """One row per contact with call-failure findings, as the check judged it (one source of
     truth for what a failure is): name, phone, severity, kind, the check's evidence, finding
@@ -49,17 +63,7 @@ def call_failure_rows(findings: pl.DataFrame, source: TableSource) -> pl.DataFra
         pl.col("evidence").first(),
         decision.cast(pl.String).alias("decision"),
     )
-    ids = per_contact.get_column("contact_id")
-    people = (
-        source.scan("contacts")
-        .filter(pl.col("id").is_in(ids.implode()))
-        .select(
-            pl.col("id").alias("contact_id"),
-            pl.col("full_name").alias("name"),
-            pl.col("primary_phone").alias("phone"),
-        )
-        .collect()
-    )
+    people = contact_people(source, per_contact.get_column("contact_id"))
     return (
         per_contact.join(people, on="contact_id", how="left")
         .with_columns(

@@ -18,7 +18,7 @@ import polars as pl
 from gomoq.checks.base import CheckInput
 from gomoq.checks.inactivity import BANDS, engagement
 from gomoq.checks.settings import CheckSettings
-from gomoq.tui.data.lists import FAILED_STATUSES
+from gomoq.tui.data.lists import FAILED_STATUSES, contact_people
 from gomoq.tui.data.source import TableSource
 
 NOT_E164 = "Not in E.164"
@@ -180,17 +180,7 @@ def band_rows(
         pl.col("finding_id").alias("finding_ids"),
         decision.cast(pl.String).drop_nulls().last().alias("decision"),
     )
-    ids = mine.get_column("contact_id")
-    people = (
-        source.scan("contacts")
-        .filter(pl.col("id").is_in(ids.implode()))
-        .select(
-            pl.col("id").alias("contact_id"),
-            pl.col("full_name").alias("name"),
-            pl.col("primary_phone").alias("phone"),
-        )
-        .collect()
-    )
+    people = contact_people(source, mine.get_column("contact_id"))
     return (
         mine.select(
             "contact_id",
