@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def template(contacts: int) -> Path:
-    """The generated organisation (made once)."""
-    db = OUT / f"apply-{contacts}.sqlite3"
+def template(contacts: int, name: str = "apply") -> Path:
+    """The generated organisation (made once, kept as `<name>-<contacts>.sqlite3`)."""
+    db = OUT / f"{name}-{contacts}.sqlite3"
     if not db.exists():
         from gomoq.sandbox.generator import generate_organisation
 

@@ -34,6 +34,11 @@ from typing import Any
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import apply as apply_bench  # bench/apply.py: the template organisation and its copy
+
+copy = apply_bench.copy
 
 OUT = Path(__file__).resolve().parent / "out"
 EVERY_RULE = [
@@ -49,28 +54,8 @@ EVERY_RULE = [
 
 
 def template(contacts: int) -> Path:
-    """The generated organisation (made once)."""
-    db = OUT / f"phones-{contacts}.sqlite3"
-    if not db.exists():
-        from gomoq.sandbox.generator import generate_organisation
-
-        print(f"generating {contacts:,} contacts into {db} ...", flush=True)
-        partial = db.with_name(db.name + ".partial")
-        partial.unlink(missing_ok=True)
-        generate_organisation(partial, contacts=contacts, seed=42)
-        partial.rename(db)
-    return db
-
-
-def copy(source: Path, target: Path) -> Path:
-    """A private copy (SQLite backup, so WAL content comes along)."""
-    target.unlink(missing_ok=True)
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+    """The generated organisation (made once; the same recipe as bench/apply.py's)."""
+    return apply_bench.template(contacts, name="phones")
 
 
 def server_state(db: Path) -> list[str]:
